@@ -1,0 +1,12 @@
+/*
+ * convoy/convoy.h - the whole public API of libconvoy.
+ *
+ * Include this, link with `pkg-config --libs convoy`.
+ */
+#ifndef CONVOY_CONVOY_H
+#define CONVOY_CONVOY_H
+
+#include "core.h"
+#include "plan.h"
+
+#endif /* CONVOY_CONVOY_H */
