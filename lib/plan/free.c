@@ -25,6 +25,7 @@ void convoy__plan_destroy(convoy_plan *plan)
         convoy__dealloc(svc->steps);
     }
     convoy__dealloc(plan->services);
+    convoy__dealloc(plan->by_name);
     for (size_t i = 0; plan->analyses && i < plan->n_analyses; i++)
         convoy__analysis_clear(&plan->analyses[i]);
     convoy__dealloc(plan->analyses);

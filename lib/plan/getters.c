@@ -32,13 +32,19 @@ const convoy_service *convoy_plan_service(const convoy_plan *p, size_t i)
 
 const convoy_service *convoy_plan_service_by_name(const convoy_plan *p, const char *name)
 {
-    if (!p || !name)
+    if (!p || !name || !p->by_name)
         return NULL;
-    /* wave_order is not sorted by name across waves; scan. Plans are small
-     * next to the work done per service, and this is not a hot path. */
-    for (size_t i = 0; i < p->n_services; i++) {
-        if (strcmp(p->services[i].name, name) == 0)
-            return &p->services[i];
+    size_t lo = 0, hi = p->n_services;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        const convoy_service *s = &p->services[p->by_name[mid]];
+        int c = strcmp(s->name, name);
+        if (c == 0)
+            return s;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return NULL;
 }

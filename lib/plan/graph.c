@@ -263,6 +263,9 @@ void convoy__build_graph(convoy__build *b)
             svc->n_deps++;
         }
     }
+    plan->by_name = convoy__alloc(b, n, sizeof *plan->by_name);
+    for (size_t i = 0; plan->by_name && i < named; i++)
+        plan->by_name[i] = idx[i].index;
     convoy__dealloc(idx);
     if (b->oom)
         return;

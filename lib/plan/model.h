@@ -78,6 +78,7 @@ struct convoy_plan {
     uint32_t max_parallel;
     convoy_service *services;
     size_t n_services;
+    size_t *by_name;           /* service indices sorted by name */
     convoy_analysis *analyses; /* sorted by name */
     size_t n_analyses;
     convoy__cohort *cohorts;   /* sorted by name */

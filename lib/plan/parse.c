@@ -1,5 +1,6 @@
 /* Entry points: options, parsing from memory and from a file. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -10,6 +11,10 @@
 #include "json_scan.h"
 
 void convoy__build_plan(convoy__build *b, const cJSON *root);
+
+/* cJSON's parser records its last error in a process-wide variable; parse
+ * under a lock so that concurrent convoy_plan_parse calls never race on it. */
+static pthread_mutex_t g_cjson_parse_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int convoy_parse_options_init(convoy_parse_options *opts, uint32_t version)
 {
@@ -82,7 +87,9 @@ int convoy_plan_parse(convoy_plan **out, convoy_diagnostics **diags_out, const c
         return finish(limit ? CONVOY_E_LIMIT : CONVOY_E_PARSE, d, diags_out);
     }
     const char *end = NULL;
+    pthread_mutex_lock(&g_cjson_parse_lock);
     cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+    pthread_mutex_unlock(&g_cjson_parse_lock);
     if (!root) {
         /* The scanner accepted it, so this is cJSON running out of memory
          * or one of its own limits. */
