@@ -289,10 +289,14 @@ CONVOY_API const char *convoy_metric_failure(const convoy_metric *m, size_t i);
  *
  * Time to promote a service: the sum of its pause durations and of each
  * analysis step's length (the longest metric's initial_delay + interval x
- * (count - 1)), plus each webhook step's timeout. Time to roll back: how
- * long its slowest gating analysis needs to detect a failure (the fastest
- * non-dry-run metric's initial_delay + interval x failure_limit), i.e. the
- * time from a bad candidate to the rollback decision.
+ * (count - 1); a judge's initial_delay + interval x count), plus each
+ * webhook step's timeout. Time to roll back: the longest time from a weight
+ * increase that exposes a bad candidate to the rollback decision, i.e. the
+ * steps run since that set_weight plus the gating analysis's detection time
+ * (its fastest non-dry-run metric's initial_delay + interval x
+ * failure_limit). For the Flagger shorthand this is interval x 1 per check,
+ * REFERENCE.md's "interval x threshold". 0 when no analysis gates the
+ * service (nothing would detect a failure).
  * For the whole plan, promotion is scheduled wave by wave: a service starts
  * when its dependencies are done (or have completed the named step), with at
  * most max_parallel services in progress; rollback is the slowest service's.

@@ -59,15 +59,22 @@ static uint64_t step_length(const convoy_step *st, uint32_t *flags)
 static void estimate_service(convoy_service *svc)
 {
     uint32_t flags = 0;
-    uint64_t promote = 0, rollback = 0;
+    uint64_t promote = 0, rollback = 0, since_weight = 0;
     for (size_t i = 0; i < svc->n_steps; i++) {
         const convoy_step *st = &svc->steps[i];
-        promote += step_length(st, &flags);
+        uint64_t len = step_length(st, &flags);
+        if (st->kind == CONVOY_STEP_SET_WEIGHT)
+            since_weight = 0;
+        /* A bad candidate is exposed when the weight rises; the rollback
+         * decision comes after the steps since then and the gate's own
+         * detection time. */
         if (st->kind == CONVOY_STEP_ANALYSIS && st->analysis) {
-            uint64_t t = detection_time(st->analysis);
+            uint64_t t = since_weight + detection_time(st->analysis);
             if (t > rollback)
                 rollback = t;
         }
+        promote += len;
+        since_weight += len;
     }
     svc->promote_ms = promote;
     svc->rollback_ms = rollback;
