@@ -1,6 +1,8 @@
 /* The allocator hook: every byte the library keeps goes through here. */
 #include "alloc.h"
 
+#include "error.h"
+
 #include <convoy/core.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,7 +22,8 @@ int convoy_set_allocator(convoy_malloc_fn malloc_fn, convoy_realloc_fn realloc_f
         return CONVOY_OK;
     }
     if (!malloc_fn || !free_fn)
-        return CONVOY_E_INVALID_ARG;
+        return convoy__fail(CONVOY_E_INVALID_ARG,
+                            "convoy_set_allocator: malloc_fn and free_fn must be given together");
     g_malloc = malloc_fn;
     g_realloc = realloc_fn; /* may be NULL: convoy__realloc copies */
     g_free = free_fn;

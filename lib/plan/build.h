@@ -59,6 +59,7 @@ typedef struct convoy__build {
     size_t n_step_templates;
     convoy_analysis *template_analyses; /* built templates.analyses, by document order */
     const cJSON **template_analysis_nodes;
+    int *template_analysis_ok;      /* built without problems */
     size_t n_template_analyses;
     convoy__svc_build *sb;          /* per service */
     int oom;

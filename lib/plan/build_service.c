@@ -214,7 +214,7 @@ static void steps_from(convoy__build *b, convoy__steps *out, const cJSON *node)
 /* The schedule comes from one object: the service when it sets any schedule
  * key, else the defaults. Within that object, steps and shorthand conflict. */
 static void build_schedule(convoy__build *b, convoy_service *svc, convoy__svc_build *sb,
-                           const cJSON **own, const cJSON **inherited)
+                           const cJSON **own, const cJSON **inherited, const cJSON *node)
 {
     int own_sched = own[S_STEPS] != NULL;
     for (size_t k = S_STEP_WEIGHT; k <= S_ANALYSIS; k++)
@@ -237,10 +237,13 @@ static void build_schedule(convoy__build *b, convoy_service *svc, convoy__svc_bu
     } else if (ladder) {
         expand_shorthand(b, &list, f);
     } else {
+        /* The object that holds the shorthand lacks its ladder. */
+        const cJSON *holder = own_sched ? node : b->defaults;
         for (size_t k = S_MAX_WEIGHT; k <= S_ANALYSIS; k++) {
             if (f[k] && is_shorthand(k))
-                convoy__report(b->d, CONVOY_P_MISSING, f[k], 1,
-                               "\"%s\" needs \"step_weight\" or \"step_weights\"", SERVICE_KEYS[k]);
+                convoy__report(b->d, CONVOY_P_MISSING, holder, 0,
+                               "\"%s\" needs \"step_weight\" or \"step_weights\" beside it",
+                               SERVICE_KEYS[k]);
         }
     }
     sb->schedule_ok = b->d->n == before;
@@ -330,7 +333,7 @@ void convoy__build_service(convoy__build *b, size_t index, const cJSON *node)
         svc->description = convoy__dup(b, convoy__string(b, f[S_DESCRIPTION], 1));
     svc->baseline = string_field(b, f[S_BASELINE]);
     svc->candidate = string_field(b, f[S_CANDIDATE]);
-    build_schedule(b, svc, sb, own, inherited);
+    build_schedule(b, svc, sb, own, inherited, node);
     if (f[S_TRAFFIC])
         convoy__build_traffic(b, svc, sb, f[S_TRAFFIC]);
     if (f[S_WEBHOOKS])

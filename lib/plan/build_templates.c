@@ -54,7 +54,8 @@ void convoy__build_templates(convoy__build *b, const cJSON *templates)
         size_t n = (size_t)cJSON_GetArraySize(f[1]);
         b->template_analyses = convoy__alloc(b, n, sizeof *b->template_analyses);
         b->template_analysis_nodes = convoy__alloc(b, n, sizeof *b->template_analysis_nodes);
-        if (!b->template_analyses || !b->template_analysis_nodes)
+        b->template_analysis_ok = convoy__alloc(b, n, sizeof *b->template_analysis_ok);
+        if (!b->template_analyses || !b->template_analysis_nodes || !b->template_analysis_ok)
             return;
         for (const cJSON *t = f[1]->child; t; t = t->next) {
             size_t i = b->n_template_analyses++;
@@ -67,17 +68,23 @@ void convoy__build_templates(convoy__build *b, const cJSON *templates)
                     convoy__report(b->d, CONVOY_P_DUPLICATE_KEY, t, 1,
                                    "analysis template \"%s\" is defined twice", t->string);
             }
-            convoy__build_analysis(b, &b->template_analyses[i], t->string, t);
+            b->template_analysis_ok[i] =
+                convoy__build_analysis(b, &b->template_analyses[i], t->string, t);
         }
     }
 }
 
-static const convoy_analysis *find_template(convoy__build *b, const char *name)
+/* The template named `name`; *ok tells whether it was built without problems
+ * (a broken template is reported where it is written, not where it is used). */
+static const convoy_analysis *find_template(convoy__build *b, const char *name, int *ok)
 {
     for (size_t i = 0; i < b->n_template_analyses; i++) {
-        if (b->template_analyses[i].name && strcmp(b->template_analyses[i].name, name) == 0)
+        if (b->template_analyses[i].name && strcmp(b->template_analyses[i].name, name) == 0) {
+            *ok = b->template_analysis_ok[i];
             return &b->template_analyses[i];
+        }
     }
+    *ok = 0;
     return NULL;
 }
 
@@ -144,7 +151,10 @@ static void instantiate(convoy__build *b, convoy_analysis *an, const char *name,
     const char *tpl = convoy__string(b, tpl_node, 0);
     if (!tpl)
         return;
-    const convoy_analysis *src = find_template(b, tpl);
+    int tpl_ok;
+    const convoy_analysis *src = find_template(b, tpl, &tpl_ok);
+    if (src && !tpl_ok)
+        return;
     if (!src) {
         const char **names = convoy__alloc(b, b->n_template_analyses, sizeof *names);
         for (size_t i = 0; names && i < b->n_template_analyses; i++)
@@ -254,8 +264,9 @@ void convoy__resolve_analyses(convoy__build *b)
                     break;
             }
             if (k == plan->n_analyses) {
-                const convoy_analysis *tpl = find_template(b, st->analysis_name);
-                if (tpl && tpl->n_metrics) {
+                int tpl_ok;
+                const convoy_analysis *tpl = find_template(b, st->analysis_name, &tpl_ok);
+                if (tpl && tpl_ok) {
                     int has_args = 0;
                     for (size_t m = 0; m < tpl->n_metrics; m++)
                         has_args |= tpl->metrics[m].provider_json &&

@@ -125,6 +125,7 @@ int convoy_plan_parse(convoy_plan **out, convoy_diagnostics **diags_out, const c
         convoy__analysis_clear(&b.template_analyses[i]);
     convoy__dealloc(b.template_analyses);
     convoy__dealloc(b.template_analysis_nodes);
+    convoy__dealloc(b.template_analysis_ok);
 
     if (oom) {
         cJSON_Delete(root);
@@ -152,6 +153,18 @@ int convoy_plan_parse(convoy_plan **out, convoy_diagnostics **diags_out, const c
     return CONVOY_OK;
 }
 
+/* An unreadable file has no problems in it: the caller still gets an empty
+ * diagnostics list, as the header promises for every failure but NOMEM. */
+static int io_failure(convoy_diagnostics **diags_out, const convoy_parse_options *opts,
+                      const char *path, const char *what)
+{
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s: %s", path, what);
+    if (diags_out && !(*diags_out = convoy__diags_new(opts->max_diagnostics)))
+        return convoy__fail(CONVOY_E_NOMEM, "out of memory");
+    return convoy__fail(CONVOY_E_IO, "%s", msg);
+}
+
 int convoy_plan_parse_file(convoy_plan **out, convoy_diagnostics **diags_out, const char *path,
                            const convoy_parse_options *opts)
 {
@@ -166,11 +179,11 @@ int convoy_plan_parse_file(convoy_plan **out, convoy_diagnostics **diags_out, co
         opts = &defaults;
     FILE *fp = fopen(path, "rb");
     if (!fp)
-        return convoy__fail(CONVOY_E_IO, "cannot open %s: %s", path, strerror(errno));
+        return io_failure(diags_out, opts, path, strerror(errno));
     struct stat st;
     if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
         fclose(fp);
-        return convoy__fail(CONVOY_E_IO, "%s is not a regular file", path);
+        return io_failure(diags_out, opts, path, "not a regular file");
     }
     if (opts->version == CONVOY_PARSE_OPTIONS_VERSION &&
         (uint64_t)st.st_size > (uint64_t)opts->max_document_bytes) {
@@ -196,7 +209,7 @@ int convoy_plan_parse_file(convoy_plan **out, convoy_diagnostics **diags_out, co
     fclose(fp);
     if (read_error) {
         convoy__dealloc(text);
-        return convoy__fail(CONVOY_E_IO, "cannot read %s", path);
+        return io_failure(diags_out, opts, path, "read error");
     }
     text[size] = '\0';
     int rc = convoy_plan_parse(out, diags_out, text, size, opts);
