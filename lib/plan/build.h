@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 #include <stdint.h>
 
+#include "core/buf.h"
 #include "diag.h"
 #include "model.h"
 
@@ -62,6 +63,7 @@ typedef struct convoy__build {
     int *template_analysis_ok;      /* built without problems */
     size_t n_template_analyses;
     convoy__svc_build *sb;          /* per service */
+    convoy__buf scratch;            /* reused for canonical JSON */
     int oom;
 } convoy__build;
 
@@ -86,8 +88,15 @@ int convoy__enum(convoy__build *b, const cJSON *node, const char *const *values,
 void convoy__check_secrets(convoy__build *b, const cJSON *node);
 /* Is `{"env": "VAR"}` (reports what is wrong when it looks like one). */
 int convoy__is_env_ref(convoy__build *b, const cJSON *node);
-char *convoy__dup(convoy__build *b, const char *s);
+/* Memory the plan keeps (its arena): zeroed; NULL and b->oom when out of memory. */
 void *convoy__alloc(convoy__build *b, size_t count, size_t size);
+char *convoy__dup(convoy__build *b, const char *s);
+/* Canonical JSON of a node, kept by the plan. */
+char *convoy__canonical(convoy__build *b, const cJSON *node);
+/* The buffer's text, kept by the plan; the buffer is released. */
+char *convoy__keep(convoy__build *b, convoy__buf *buf);
+/* Scratch memory for the build only: zeroed, freed with convoy__dealloc. */
+void *convoy__temp(convoy__build *b, size_t count, size_t size);
 
 /* ---- pieces ------------------------------------------------------------ */
 int convoy__steps_push(convoy__build *b, convoy__steps *list, const convoy_step *step,
@@ -95,9 +104,7 @@ int convoy__steps_push(convoy__build *b, convoy__steps *list, const convoy_step 
 void convoy__steps_clear(convoy__steps *list);
 /* Parses a JSON array of steps (build_steps.c). */
 void convoy__parse_steps(convoy__build *b, const cJSON *array, convoy__steps *out);
-/* Copies the step fields that own memory. */
-int convoy__step_copy(convoy__build *b, convoy_step *dst, const convoy_step *src);
-void convoy__step_clear(convoy_step *step);
+/* Steps share their strings with the plan's arena: copying is assignment. */
 /* Parses a webhook object into a step's webhook fields (build_webhook.c). */
 int convoy__parse_webhook(convoy__build *b, const cJSON *node, convoy_step *step);
 

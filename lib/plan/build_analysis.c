@@ -36,26 +36,6 @@ static const char *const NAN_STRATEGIES[] = {"remove", "replace"};
 static const char *const OUTLIERS[] = {"keep", "remove"};
 static const char *const EFFECTS[] = {"mean-ratio", "cles"};
 
-void convoy__analysis_clear(convoy_analysis *an)
-{
-    for (size_t i = 0; i < an->n_metrics; i++) {
-        convoy_metric *m = &an->metrics[i];
-        convoy__dealloc(m->name);
-        convoy__dealloc(m->provider);
-        convoy__dealloc(m->provider_json);
-        for (size_t j = 0; j < m->n_success; j++)
-            convoy__dealloc(m->success[j]);
-        convoy__dealloc(m->success);
-        for (size_t j = 0; j < m->n_failure; j++)
-            convoy__dealloc(m->failure[j]);
-        convoy__dealloc(m->failure);
-        convoy__dealloc(m->judge_json);
-    }
-    convoy__dealloc(an->metrics);
-    convoy__dealloc(an->name);
-    convoy__dealloc(an->judge_json);
-    memset(an, 0, sizeof *an);
-}
 
 static int parse_criteria(convoy__build *b, const cJSON *node, char ***out, size_t *n_out)
 {
@@ -170,9 +150,7 @@ static int parse_provider(convoy__build *b, const cJSON *node, convoy_metric *m)
     }
     convoy__check_secrets(b, p);
     m->provider = convoy__dup(b, p->string);
-    m->provider_json = convoy__json_canonical_string(p);
-    if (!m->provider_json)
-        b->oom = 1;
+    m->provider_json = convoy__canonical(b, p);
     return ok && !b->oom;
 }
 
@@ -299,9 +277,7 @@ static int build_metric(convoy__build *b, convoy_metric *m, const cJSON *node, i
         return 0;
     convoy__buf j = {0};
     put_judge_metric(&j, f, choice, flags, limits);
-    m->judge_json = convoy__buf_take(&j);
-    if (!m->judge_json)
-        b->oom = 1;
+    m->judge_json = convoy__keep(b, &j);
     return !b->oom;
 }
 
@@ -412,9 +388,7 @@ static int build_judge(convoy__build *b, convoy_analysis *an, const cJSON *node,
     if (delay)
         convoy__buf_printf(&j, ",\"initial_delay\":\"%s\"", dbuf);
     convoy__buf_putc(&j, '}');
-    an->judge_json = convoy__buf_take(&j);
-    if (!an->judge_json)
-        b->oom = 1;
+    an->judge_json = convoy__keep(b, &j);
     return !b->oom;
 }
 

@@ -68,9 +68,7 @@ static void build_failure_budget(convoy__build *b, const cJSON *node)
     if (f[2])
         ok &= convoy__duration(b, f[2], &ms);
     if (ok) {
-        b->plan->failure_budget_json = convoy__json_canonical_string(node);
-        if (!b->plan->failure_budget_json)
-            b->oom = 1;
+        b->plan->failure_budget_json = convoy__canonical(b, node);
     }
 }
 
@@ -127,7 +125,7 @@ void convoy__build_plan(convoy__build *b, const cJSON *root)
         return;
     }
     plan->services = convoy__alloc(b, n, sizeof *plan->services);
-    b->sb = convoy__alloc(b, n, sizeof *b->sb);
+    b->sb = convoy__temp(b, n, sizeof *b->sb);
     if (!plan->services || !b->sb)
         return;
     plan->n_services = n;

@@ -50,7 +50,7 @@ static void parse_depends_on(convoy__build *b, convoy__svc_build *sb, const cJSO
         return;
     }
     size_t n = (size_t)cJSON_GetArraySize(node);
-    sb->deps = convoy__alloc(b, n, sizeof *sb->deps);
+    sb->deps = convoy__temp(b, n, sizeof *sb->deps);
     if (!sb->deps)
         return;
     for (const cJSON *c = node->child; c; c = c->next) {
@@ -164,8 +164,7 @@ static void expand_shorthand(convoy__build *b, convoy__steps *out, const cJSON *
             memset(&st, 0, sizeof st);
             st.kind = CONVOY_STEP_ANALYSIS;
             st.analysis_name = convoy__dup(b, analysis);
-            if (!convoy__steps_push(b, out, &st, f[S_ANALYSIS]))
-                convoy__step_clear(&st);
+            convoy__steps_push(b, out, &st, f[S_ANALYSIS]);
         }
     }
 }
@@ -196,11 +195,8 @@ static void steps_from(convoy__build *b, convoy__steps *out, const cJSON *node)
     for (size_t i = 0; i < b->n_step_templates; i++) {
         convoy__named_steps *t = &b->step_templates[i];
         if (strcmp(t->name, name) == 0) {
-            for (size_t k = 0; k < t->steps.n; k++) {
-                convoy_step st;
-                if (convoy__step_copy(b, &st, &t->steps.items[k]))
-                    convoy__steps_push(b, out, &st, t->steps.origin[k]);
-            }
+            for (size_t k = 0; k < t->steps.n; k++)
+                convoy__steps_push(b, out, &t->steps.items[k], t->steps.origin[k]);
             return;
         }
         if (nn < COUNT_OF(names))
@@ -282,13 +278,10 @@ static void parse_webhooks(convoy__build *b, convoy_service *svc, const cJSON *n
         } else {
             ok = 0;
         }
-        convoy__step_clear(&st);
     }
     convoy__buf_putc(&j, ']');
     if (ok) {
-        svc->webhooks_json = convoy__buf_take(&j);
-        if (!svc->webhooks_json)
-            b->oom = 1;
+        svc->webhooks_json = convoy__keep(b, &j);
     } else {
         convoy__buf_free(&j);
     }

@@ -35,35 +35,13 @@ int convoy__steps_push(convoy__build *b, convoy__steps *list, const convoy_step 
     return 1;
 }
 
-void convoy__step_clear(convoy_step *step)
-{
-    convoy__dealloc(step->analysis_name);
-    convoy__dealloc(step->webhook_name);
-    convoy__dealloc(step->webhook_url);
-    convoy__dealloc(step->webhook_type);
-    convoy__dealloc(step->webhook_json);
-    memset(step, 0, sizeof *step);
-}
-
 void convoy__steps_clear(convoy__steps *list)
 {
-    for (size_t i = 0; i < list->n; i++)
-        convoy__step_clear(&list->items[i]);
     convoy__dealloc(list->items);
     convoy__dealloc(list->origin);
     memset(list, 0, sizeof *list);
 }
 
-int convoy__step_copy(convoy__build *b, convoy_step *dst, const convoy_step *src)
-{
-    *dst = *src;
-    dst->analysis_name = convoy__dup(b, src->analysis_name);
-    dst->webhook_name = convoy__dup(b, src->webhook_name);
-    dst->webhook_url = convoy__dup(b, src->webhook_url);
-    dst->webhook_type = convoy__dup(b, src->webhook_type);
-    dst->webhook_json = convoy__dup(b, src->webhook_json);
-    return !b->oom;
-}
 
 static int parse_pause(convoy__build *b, const cJSON *v, convoy_step *st)
 {
@@ -193,11 +171,7 @@ void convoy__parse_steps(convoy__build *b, const cJSON *array, convoy__steps *ou
     for (const cJSON *c = array->child; c; c = c->next) {
         convoy_step st;
         memset(&st, 0, sizeof st);
-        if (parse_one(b, c, &st)) {
-            if (!convoy__steps_push(b, out, &st, c))
-                convoy__step_clear(&st);
-        } else {
-            convoy__step_clear(&st);
-        }
+        if (parse_one(b, c, &st))
+            convoy__steps_push(b, out, &st, c);
     }
 }

@@ -20,7 +20,7 @@ void convoy__build_templates(convoy__build *b, const cJSON *templates)
                            "\"templates.steps\" must be an object of name -> step array");
         } else {
             size_t n = (size_t)cJSON_GetArraySize(f[0]);
-            b->step_templates = convoy__alloc(b, n, sizeof *b->step_templates);
+            b->step_templates = convoy__temp(b, n, sizeof *b->step_templates);
             for (const cJSON *t = f[0]->child; t && b->step_templates; t = t->next) {
                 convoy__named_steps *ns = &b->step_templates[b->n_step_templates++];
                 ns->name = t->string;
@@ -52,9 +52,9 @@ void convoy__build_templates(convoy__build *b, const cJSON *templates)
         }
         b->tpl_analyses = f[1];
         size_t n = (size_t)cJSON_GetArraySize(f[1]);
-        b->template_analyses = convoy__alloc(b, n, sizeof *b->template_analyses);
-        b->template_analysis_nodes = convoy__alloc(b, n, sizeof *b->template_analysis_nodes);
-        b->template_analysis_ok = convoy__alloc(b, n, sizeof *b->template_analysis_ok);
+        b->template_analyses = convoy__temp(b, n, sizeof *b->template_analyses);
+        b->template_analysis_nodes = convoy__temp(b, n, sizeof *b->template_analysis_nodes);
+        b->template_analysis_ok = convoy__temp(b, n, sizeof *b->template_analysis_ok);
         if (!b->template_analyses || !b->template_analysis_nodes || !b->template_analysis_ok)
             return;
         for (const cJSON *t = f[1]->child; t; t = t->next) {
@@ -139,10 +139,7 @@ static char *substitute(convoy__build *b, const char *text, const cJSON *args, i
         p = close + 2;
     }
     convoy__buf_puts(&out, p);
-    char *s = convoy__buf_take(&out);
-    if (!s)
-        b->oom = 1;
-    return s;
+    return convoy__keep(b, &out);
 }
 
 static void instantiate(convoy__build *b, convoy_analysis *an, const char *name,
@@ -156,7 +153,7 @@ static void instantiate(convoy__build *b, convoy_analysis *an, const char *name,
     if (src && !tpl_ok)
         return;
     if (!src) {
-        const char **names = convoy__alloc(b, b->n_template_analyses, sizeof *names);
+        const char **names = convoy__temp(b, b->n_template_analyses, sizeof *names);
         for (size_t i = 0; names && i < b->n_template_analyses; i++)
             names[i] = b->template_analysis_nodes[i]->string;
         report_unknown(b, tpl_node, "analysis template", tpl, names, names ? b->n_template_analyses : 0);
@@ -176,18 +173,15 @@ static void instantiate(convoy__build *b, convoy_analysis *an, const char *name,
                                a->string);
         }
     }
-    int *used = convoy__alloc(b, n_args, sizeof *used);
+    int *used = convoy__temp(b, n_args, sizeof *used);
     if (!used || !convoy__analysis_copy(b, an, src)) {
         convoy__dealloc(used);
         return;
     }
-    convoy__dealloc(an->name);
     an->name = convoy__dup(b, name);
-    for (size_t i = 0; i < an->n_metrics; i++) {
-        char *s = substitute(b, an->metrics[i].provider_json, args_node, used, node, tpl);
-        convoy__dealloc(an->metrics[i].provider_json);
-        an->metrics[i].provider_json = s;
-    }
+    for (size_t i = 0; i < an->n_metrics; i++)
+        an->metrics[i].provider_json =
+            substitute(b, an->metrics[i].provider_json, args_node, used, node, tpl);
     size_t idx = 0;
     for (const cJSON *a = args_node ? args_node->child : NULL; a; a = a->next, idx++) {
         if (!used[idx])
@@ -238,7 +232,7 @@ void convoy__build_analyses(convoy__build *b, const cJSON *analyses)
             convoy__build_analysis(b, an, a->string, a);
         }
         if (!an->name) {
-            convoy__analysis_clear(an);
+            memset(an, 0, sizeof *an);
             continue;
         }
         plan->n_analyses++;
@@ -250,6 +244,8 @@ void convoy__build_analyses(convoy__build *b, const cJSON *analyses)
 void convoy__resolve_analyses(convoy__build *b)
 {
     convoy_plan *plan = b->plan;
+    qsort(plan->analyses, plan->n_analyses, sizeof *plan->analyses, cmp_analysis);
+    size_t sorted = plan->n_analyses;
     for (size_t s = 0; s < plan->n_services; s++) {
         convoy_service *svc = &plan->services[s];
         for (size_t i = 0; i < svc->n_steps; i++) {
@@ -258,12 +254,12 @@ void convoy__resolve_analyses(convoy__build *b)
                 continue;
             const cJSON *origin = b->sb[s].step_origin ? b->sb[s].step_origin[i] : NULL;
             const cJSON *at = origin && cJSON_IsObject(origin) && origin->child ? origin->child : origin;
-            size_t k;
-            for (k = 0; k < plan->n_analyses; k++) {
-                if (strcmp(plan->analyses[k].name, st->analysis_name) == 0)
-                    break;
-            }
-            if (k == plan->n_analyses) {
+            /* The analyses from `analyses` are sorted; templates named by
+             * steps are appended after them, and are few. */
+            int known = convoy__find_analysis_in(plan->analyses, sorted, st->analysis_name) != NULL;
+            for (size_t k = sorted; !known && k < plan->n_analyses; k++)
+                known = strcmp(plan->analyses[k].name, st->analysis_name) == 0;
+            if (!known) {
                 int tpl_ok;
                 const convoy_analysis *tpl = find_template(b, st->analysis_name, &tpl_ok);
                 if (tpl && tpl_ok) {
@@ -282,7 +278,7 @@ void convoy__resolve_analyses(convoy__build *b)
                     if (convoy__analysis_copy(b, &plan->analyses[plan->n_analyses], tpl))
                         plan->n_analyses++;
                 } else if (!tpl) {
-                    const char **names = convoy__alloc(b, plan->n_analyses + b->n_template_analyses,
+                    const char **names = convoy__temp(b, plan->n_analyses + b->n_template_analyses,
                                                        sizeof *names);
                     size_t nn = 0;
                     for (size_t j = 0; names && j < plan->n_analyses; j++)

@@ -173,8 +173,6 @@ void convoy__build_traffic(convoy__build *b, convoy_service *svc, convoy__svc_bu
     }
     if (!ok)
         return;
-    svc->sticky_json = f[0] ? convoy__json_canonical_string(f[0]) : NULL;
-    svc->traffic_json = convoy__json_canonical_string(traffic);
-    if (!svc->traffic_json || (f[0] && !svc->sticky_json))
-        b->oom = 1;
+    svc->sticky_json = f[0] ? convoy__canonical(b, f[0]) : NULL;
+    svc->traffic_json = convoy__canonical(b, traffic);
 }

@@ -102,11 +102,9 @@ int convoy__parse_webhook(convoy__build *b, const cJSON *node, convoy_step *st)
         convoy__json_put_canonical(&j, f[6]);
     }
     convoy__buf_printf(&j, ",\"insecure_skip_verify\":%s}", insecure ? "true" : "false");
-    st->webhook_json = convoy__buf_take(&j);
+    st->webhook_json = convoy__keep(b, &j);
     st->webhook_name = convoy__dup(b, name);
     st->webhook_url = convoy__dup(b, url);
-    st->webhook_type = convoy__dup(b, WEBHOOK_TYPES[type]);
-    if (!st->webhook_json)
-        b->oom = 1;
+    st->webhook_type = WEBHOOK_TYPES[type]; /* static */
     return !b->oom;
 }

@@ -11,6 +11,16 @@ void convoy__json_put_string(convoy__buf *b, const char *s)
 {
     convoy__buf_putc(b, '"');
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        /* Copy runs that need no escaping in one go. */
+        const unsigned char *run = p;
+        while (*run >= 0x20 && *run != '"' && *run != '\\')
+            run++;
+        if (run != p) {
+            convoy__buf_append(b, (const char *)p, (size_t)(run - p));
+            p = run;
+            if (!*p)
+                break;
+        }
         switch (*p) {
         case '"': convoy__buf_append(b, "\\\"", 2); break;
         case '\\': convoy__buf_append(b, "\\\\", 2); break;

@@ -79,7 +79,7 @@ void convoy__build_cohorts(convoy__build *b)
         n += plan->services[i].cohort && plan->services[i].name;
     if (!n)
         return;
-    member *m = convoy__alloc(b, n, sizeof *m);
+    member *m = convoy__temp(b, n, sizeof *m);
     if (!m)
         return;
     size_t k = 0;

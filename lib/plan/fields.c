@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "build.h"
+#include "canon.h"
 #include "core/alloc.h"
 #include "values.h"
 
@@ -22,6 +23,16 @@ static const char *type_name(const cJSON *node)
 
 void *convoy__alloc(convoy__build *b, size_t count, size_t size)
 {
+    void *p = NULL;
+    if (!size || count <= SIZE_MAX / size)
+        p = convoy__arena_alloc(&b->plan->arena, count * size);
+    if (!p)
+        b->oom = 1;
+    return p;
+}
+
+void *convoy__temp(convoy__build *b, size_t count, size_t size)
+{
     void *p = convoy__calloc(count ? count : 1, size);
     if (!p)
         b->oom = 1;
@@ -32,7 +43,30 @@ char *convoy__dup(convoy__build *b, const char *s)
 {
     if (!s)
         return NULL;
-    char *p = convoy__strdup(s);
+    char *p = convoy__arena_strndup(&b->plan->arena, s, strlen(s));
+    if (!p)
+        b->oom = 1;
+    return p;
+}
+
+char *convoy__keep(convoy__build *b, convoy__buf *buf)
+{
+    char *p = NULL;
+    if (!buf->failed)
+        p = convoy__arena_strndup(&b->plan->arena, buf->data ? buf->data : "", buf->len);
+    if (!p)
+        b->oom = 1;
+    convoy__buf_free(buf);
+    return p;
+}
+
+char *convoy__canonical(convoy__build *b, const cJSON *node)
+{
+    b->scratch.len = 0;
+    convoy__json_put_canonical(&b->scratch, node);
+    char *p = NULL;
+    if (!b->scratch.failed)
+        p = convoy__arena_strndup(&b->plan->arena, b->scratch.data, b->scratch.len);
     if (!p)
         b->oom = 1;
     return p;
@@ -51,7 +85,7 @@ int convoy__fields(convoy__build *b, const cJSON *obj, const char *what,
     for (const cJSON *c = obj->child; c; c = c->next) {
         size_t i;
         for (i = 0; i < n; i++) {
-            if (strcmp(c->string, keys[i]) == 0)
+            if (c->string[0] == keys[i][0] && strcmp(c->string, keys[i]) == 0)
                 break;
         }
         if (i == n) {

@@ -6,12 +6,18 @@
 
 const convoy_analysis *convoy__find_analysis(const convoy_plan *plan, const char *name)
 {
-    size_t lo = 0, hi = plan->n_analyses;
+    return convoy__find_analysis_in(plan->analyses, plan->n_analyses, name);
+}
+
+const convoy_analysis *convoy__find_analysis_in(const convoy_analysis *analyses, size_t n,
+                                                const char *name)
+{
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        int c = strcmp(plan->analyses[mid].name, name);
+        int c = strcmp(analyses[mid].name, name);
         if (c == 0)
-            return &plan->analyses[mid];
+            return &analyses[mid];
         if (c < 0)
             lo = mid + 1;
         else

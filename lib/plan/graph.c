@@ -1,5 +1,6 @@
 /* The dependency graph: unique names, resolved dependencies, dependents,
  * cycles (reported with their whole path) and waves (topological levels). */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,21 +20,59 @@ static int cmp_by_name(const void *a, const void *b)
     return c ? c : (x->index < y->index ? -1 : x->index > y->index);
 }
 
-static long find(const by_name *idx, size_t n, const char *name)
+/* Name -> first service of that name: open addressing, so resolving
+ * thousands of dependencies costs one string compare each. */
+typedef struct name_slot {
+    uint64_t hash;
+    size_t index_plus_one; /* 0: empty */
+} name_slot;
+
+typedef struct name_table {
+    name_slot *slots;
+    size_t mask;
+} name_table;
+
+static uint64_t hash_name(const char *s)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = strcmp(idx[mid].name, name);
-        if (c == 0) {
-            while (mid > 0 && strcmp(idx[mid - 1].name, name) == 0)
-                mid--;
-            return (long)idx[mid].index;
-        }
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    return h;
+}
+
+static int table_init(convoy__build *b, name_table *t)
+{
+    const convoy_plan *plan = b->plan;
+    size_t cap = 16;
+    while (cap < plan->n_services * 2)
+        cap *= 2;
+    t->slots = convoy__temp(b, cap, sizeof *t->slots);
+    t->mask = cap - 1;
+    if (!t->slots)
+        return 0;
+    for (size_t i = 0; i < plan->n_services; i++) {
+        const char *name = plan->services[i].name;
+        if (!name)
+            continue;
+        uint64_t h = hash_name(name);
+        size_t at = (size_t)h & t->mask;
+        while (t->slots[at].index_plus_one &&
+               !(t->slots[at].hash == h &&
+                 strcmp(plan->services[t->slots[at].index_plus_one - 1].name, name) == 0))
+            at = (at + 1) & t->mask;
+        if (!t->slots[at].index_plus_one)
+            t->slots[at] = (name_slot){h, i + 1};
+    }
+    return 1;
+}
+
+static long find(const convoy_plan *plan, const name_table *t, const char *name)
+{
+    uint64_t h = hash_name(name);
+    for (size_t at = (size_t)h & t->mask; t->slots[at].index_plus_one; at = (at + 1) & t->mask) {
+        size_t i = t->slots[at].index_plus_one - 1;
+        if (t->slots[at].hash == h && strcmp(plan->services[i].name, name) == 0)
+            return (long)i;
     }
     return -1;
 }
@@ -92,9 +131,9 @@ static int find_cycles(convoy__build *b)
 {
     convoy_plan *plan = b->plan;
     size_t n = plan->n_services;
-    unsigned char *color = convoy__alloc(b, n, 1); /* 0 new, 1 on stack, 2 done */
-    size_t *stack = convoy__alloc(b, n, sizeof *stack);
-    size_t *edge = convoy__alloc(b, n, sizeof *edge);
+    unsigned char *color = convoy__temp(b, n, 1); /* 0 new, 1 on stack, 2 done */
+    size_t *stack = convoy__temp(b, n, sizeof *stack);
+    size_t *edge = convoy__temp(b, n, sizeof *edge);
     int cyclic = 0;
     for (size_t root = 0; color && stack && edge && root < n; root++) {
         if (color[root])
@@ -151,8 +190,8 @@ static void compute_waves(convoy__build *b)
 {
     convoy_plan *plan = b->plan;
     size_t n = plan->n_services;
-    size_t *indeg = convoy__alloc(b, n, sizeof *indeg);
-    size_t *queue = convoy__alloc(b, n, sizeof *queue);
+    size_t *indeg = convoy__temp(b, n, sizeof *indeg);
+    size_t *queue = convoy__temp(b, n, sizeof *queue);
     plan->wave_order = convoy__alloc(b, n, sizeof *plan->wave_order);
     if (!indeg || !queue || !plan->wave_order) {
         convoy__dealloc(indeg);
@@ -178,7 +217,7 @@ static void compute_waves(convoy__build *b)
                 queue[tail++] = svc->dependents[k];
         }
     }
-    wave_key *keys = convoy__alloc(b, n, sizeof *keys);
+    wave_key *keys = convoy__temp(b, n, sizeof *keys);
     if (keys) {
         for (size_t i = 0; i < n; i++)
             keys[i] = (wave_key){plan->services[i].wave, plan->services[i].name, i};
@@ -206,7 +245,7 @@ void convoy__build_graph(convoy__build *b)
 {
     convoy_plan *plan = b->plan;
     size_t n = plan->n_services;
-    by_name *idx = convoy__alloc(b, n, sizeof *idx);
+    by_name *idx = convoy__temp(b, n, sizeof *idx);
     if (!idx)
         return;
     size_t named = 0;
@@ -223,6 +262,11 @@ void convoy__build_graph(convoy__build *b)
             complete = 0;
         }
     }
+    name_table table;
+    if (!table_init(b, &table)) {
+        convoy__dealloc(idx);
+        return;
+    }
     for (size_t i = 0; i < n; i++) {
         convoy_service *svc = &plan->services[i];
         convoy__svc_build *sb = &b->sb[i];
@@ -232,7 +276,7 @@ void convoy__build_graph(convoy__build *b)
             break;
         for (size_t k = 0; k < sb->n_deps; k++) {
             const convoy__dep *dep = &sb->deps[k];
-            long t = find(idx, named, dep->name);
+            long t = find(plan, &table, dep->name);
             if (t < 0) {
                 report_unknown_service(b, dep);
                 complete = 0;
@@ -263,6 +307,7 @@ void convoy__build_graph(convoy__build *b)
             svc->n_deps++;
         }
     }
+    convoy__dealloc(table.slots);
     plan->by_name = convoy__alloc(b, n, sizeof *plan->by_name);
     for (size_t i = 0; plan->by_name && i < named; i++)
         plan->by_name[i] = idx[i].index;

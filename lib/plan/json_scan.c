@@ -27,7 +27,7 @@ static int fail(scanner *s, int status, size_t at, const char *msg)
     return 0;
 }
 
-static void skip_ws(scanner *s)
+static inline void skip_ws(scanner *s)
 {
     while (s->pos < s->len) {
         unsigned char c = s->p[s->pos];
@@ -87,6 +87,18 @@ static int scan_string(scanner *s)
     s->pos++; /* opening quote */
     size_t bytes = 0;
     while (s->pos < s->len) {
+        /* Fast path: the printable ASCII that makes up almost every plan. */
+        size_t run = s->pos;
+        while (run < s->len) {
+            unsigned char a = s->p[run];
+            if (a < 0x20 || a >= 0x80 || a == '"' || a == '\\')
+                break;
+            run++;
+        }
+        bytes += run - s->pos;
+        s->pos = run;
+        if (s->pos >= s->len)
+            break;
         unsigned char c = s->p[s->pos];
         if (c == '"') {
             s->pos++;

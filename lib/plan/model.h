@@ -6,6 +6,8 @@
 #include <convoy/plan.h>
 #include <stdint.h>
 
+#include "core/arena.h"
+
 struct convoy_step {
     int kind;
     uint32_t weight_bp;   /* weight in effect during the step */
@@ -14,7 +16,8 @@ struct convoy_step {
     uint64_t timeout_ms;
     const convoy_analysis *analysis;
     char *analysis_name;  /* as referenced */
-    char *webhook_name, *webhook_url, *webhook_type;
+    char *webhook_name, *webhook_url;
+    const char *webhook_type;
     char *webhook_json;   /* canonical JSON of the whole webhook object */
     char *origin;         /* JSON Pointer where the step came from */
 };
@@ -73,7 +76,10 @@ typedef struct convoy__cohort {
     size_t n_members;
 } convoy__cohort;
 
+/* Everything a plan owns lives in its arena, except each service's steps
+ * array (grown while building). */
 struct convoy_plan {
+    convoy__arena arena;
     char *name, *description;
     uint32_t max_parallel;
     convoy_service *services;
@@ -98,6 +104,7 @@ struct convoy_plan {
 void convoy__plan_destroy(convoy_plan *plan);
 /* Binary search in plan->analyses (sorted by name). */
 const convoy_analysis *convoy__find_analysis(const convoy_plan *plan, const char *name);
-void convoy__analysis_clear(convoy_analysis *an);
+const convoy_analysis *convoy__find_analysis_in(const convoy_analysis *analyses, size_t n,
+                                                const char *name);
 
 #endif

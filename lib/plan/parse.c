@@ -1,6 +1,5 @@
 /* Entry points: options, parsing from memory and from a file. */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -9,12 +8,9 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "json_scan.h"
+#include "json_tree.h"
 
 void convoy__build_plan(convoy__build *b, const cJSON *root);
-
-/* cJSON's parser records its last error in a process-wide variable; parse
- * under a lock so that concurrent convoy_plan_parse calls never race on it. */
-static pthread_mutex_t g_cjson_parse_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int convoy_parse_options_init(convoy_parse_options *opts, uint32_t version)
 {
@@ -86,17 +82,13 @@ int convoy_plan_parse(convoy_plan **out, convoy_diagnostics **diags_out, const c
         convoy__diags_locate(d, NULL, json, len);
         return finish(limit ? CONVOY_E_LIMIT : CONVOY_E_PARSE, d, diags_out);
     }
-    const char *end = NULL;
-    pthread_mutex_lock(&g_cjson_parse_lock);
-    cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
-    pthread_mutex_unlock(&g_cjson_parse_lock);
+    /* The tree lives in its own arena, gone once the plan is built. */
+    convoy__arena tree = {0};
+    cJSON *root = convoy__json_tree(&tree, json, len);
     if (!root) {
-        /* The scanner accepted it, so this is cJSON running out of memory
-         * or one of its own limits. */
-        convoy__report_offset(d, CONVOY_P_SYNTAX, end && end >= json ? (size_t)(end - json) : 0,
-                              "the JSON parser rejected the document here");
-        convoy__diags_locate(d, NULL, json, len);
-        return finish(CONVOY_E_PARSE, d, diags_out);
+        convoy__arena_free(&tree);
+        convoy_diagnostics_free(d);
+        return convoy__fail(CONVOY_E_NOMEM, "out of memory while parsing the plan");
     }
 
     convoy__build b;
@@ -121,21 +113,20 @@ int convoy_plan_parse(convoy_plan **out, convoy_diagnostics **diags_out, const c
     for (size_t i = 0; i < b.n_step_templates; i++)
         convoy__steps_clear(&b.step_templates[i].steps);
     convoy__dealloc(b.step_templates);
-    for (size_t i = 0; i < b.n_template_analyses; i++)
-        convoy__analysis_clear(&b.template_analyses[i]);
     convoy__dealloc(b.template_analyses);
+    convoy__buf_free(&b.scratch);
     convoy__dealloc(b.template_analysis_nodes);
     convoy__dealloc(b.template_analysis_ok);
 
     if (oom) {
-        cJSON_Delete(root);
+        convoy__arena_free(&tree);
         convoy__plan_destroy(b.plan);
         convoy_diagnostics_free(d);
         return convoy__fail(CONVOY_E_NOMEM, "out of memory while parsing the plan");
     }
     if (d->n) {
         int rc = convoy__diags_locate(d, root, json, len);
-        cJSON_Delete(root);
+        convoy__arena_free(&tree);
         convoy__plan_destroy(b.plan);
         if (rc != CONVOY_OK) {
             convoy_diagnostics_free(d);
@@ -143,7 +134,7 @@ int convoy_plan_parse(convoy_plan **out, convoy_diagnostics **diags_out, const c
         }
         return finish(limit ? CONVOY_E_LIMIT : CONVOY_E_INVALID, d, diags_out);
     }
-    cJSON_Delete(root);
+    convoy__arena_free(&tree);
     convoy__compute_estimates(b.plan);
     *out = b.plan;
     if (diags_out)

@@ -136,9 +136,7 @@ void convoy__check_policies(convoy__build *b)
     memset(&r, 0, sizeof r);
     int ok = parse_rules(b, b->policies, &r);
     if (ok) {
-        plan->policies_json = convoy__json_canonical_string(b->policies);
-        if (!plan->policies_json)
-            b->oom = 1;
+        plan->policies_json = convoy__canonical(b, b->policies);
     }
     if (!ok || (b->opts->flags & CONVOY_PARSE_SKIP_POLICIES)) {
         pcre2_code_free(r.metric_re);

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "canon.h"
+#include "core/arena.h"
+#include "json_tree.h"
 #include "core/alloc.h"
 #include "core/error.h"
 #include "model.h"
@@ -233,9 +235,13 @@ int convoy_plan_to_json(char **out, size_t *len_out, const convoy_plan *plan, ui
     if (!text)
         return convoy__fail(CONVOY_E_NOMEM, "out of memory serialising the plan");
     if (flags & CONVOY_JSON_PRETTY) {
-        cJSON *tree = cJSON_ParseWithLength(text, len);
+        /* Our own writer made the text, so it is valid JSON: build the tree
+         * without cJSON_Parse (whose error state is process-wide) and let
+         * cJSON indent it. */
+        convoy__arena arena = {0};
+        cJSON *tree = convoy__json_tree(&arena, text, len);
         char *pretty = tree ? cJSON_Print(tree) : NULL;
-        cJSON_Delete(tree);
+        convoy__arena_free(&arena);
         convoy__dealloc(text);
         if (!pretty)
             return convoy__fail(CONVOY_E_NOMEM, "out of memory serialising the plan");

@@ -10,6 +10,7 @@
 #include "plan/canon.h"
 #include "plan/diag.h"
 #include "plan/json_scan.h"
+#include "plan/json_tree.h"
 
 static int scan(const char *text, size_t *offset)
 {
@@ -117,12 +118,44 @@ static void test_suggest(void **state)
     assert_null(convoy__suggest("x", keys, 4));
 }
 
+/* The arena tree must be the tree cJSON_Parse builds, value for value. */
+static void test_tree_matches_cjson(void **state)
+{
+    (void)state;
+    static const char *const docs[] = {
+        "{\"a\": [1, -2.5e3, 0.1, 1e-300, 123456789012345678], \"b\": {\"c\": null, \"d\": true,"
+        " \"e\": false}, \"f\": \"caf\\u00e9 \\ud83d\\ude00 \\\"q\\\" \\\\ \\/ \\b\\f\\n\\r\\t\"}",
+        "[]", "{}", "[[[[]]], {}, \"\", 0, -0]", "\xEF\xBB\xBF {\"k\" : \"v\" , \"k\": 1}",
+        "\"caf\xC3\xA9\"", "3.14159", "[\"a\\u0041\\u00ff\\u0800\"]",
+    };
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+        size_t len = strlen(docs[i]);
+        convoy__scan_result r;
+        assert_int_equal(convoy__json_check(&r, docs[i], len, 64, 65536), CONVOY__SCAN_OK);
+        convoy__arena arena = {0};
+        cJSON *ours = convoy__json_tree(&arena, docs[i], len);
+        cJSON *theirs = cJSON_ParseWithLength(docs[i], len);
+        assert_non_null(ours);
+        assert_non_null(theirs);
+        char *a = convoy__json_canonical_string(ours);
+        char *b = convoy__json_canonical_string(theirs);
+        if (strcmp(a, b) != 0)
+            fail_msg("doc %zu: ours %s, cJSON %s", i, a, b);
+        assert_int_equal(cJSON_GetArraySize(ours), cJSON_GetArraySize(theirs));
+        convoy__dealloc(a);
+        convoy__dealloc(b);
+        cJSON_Delete(theirs);
+        convoy__arena_free(&arena);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid_documents), cmocka_unit_test(test_invalid_documents),
         cmocka_unit_test(test_limits),          cmocka_unit_test(test_positions_and_lines),
         cmocka_unit_test(test_canonical),       cmocka_unit_test(test_suggest),
+        cmocka_unit_test(test_tree_matches_cjson),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
