@@ -73,15 +73,18 @@ void convoy__json_put_canonical(convoy__buf *b, const cJSON *node)
         size_t n = 0;
         for (const cJSON *c = node->child; c; c = c->next)
             n++;
-        const cJSON **members = n ? convoy__calloc(n, sizeof *members) : NULL;
-        if (n && !members) {
+        /* Plans are made of small objects: sort them on the stack. */
+        const cJSON *small[16];
+        const cJSON **members = n <= 16 ? small : convoy__calloc(n, sizeof *members);
+        if (!members) {
             b->failed = 1;
             return;
         }
         size_t i = 0;
         for (const cJSON *c = node->child; c; c = c->next)
             members[i++] = c;
-        qsort(members, n, sizeof *members, cmp_members);
+        if (n > 1)
+            qsort(members, n, sizeof *members, cmp_members);
         convoy__buf_putc(b, '{');
         for (i = 0; i < n; i++) {
             if (i)
@@ -91,7 +94,8 @@ void convoy__json_put_canonical(convoy__buf *b, const cJSON *node)
             convoy__json_put_canonical(b, members[i]);
         }
         convoy__buf_putc(b, '}');
-        convoy__dealloc(members);
+        if (members != small)
+            convoy__dealloc(members);
     } else if (cJSON_IsArray(node)) {
         convoy__buf_putc(b, '[');
         for (const cJSON *c = node->child; c; c = c->next) {

@@ -256,7 +256,8 @@ int convoy__diags_locate(convoy_diagnostics *d, const cJSON *root, const char *t
         }
         convoy__line_col(&it->line, &it->column, text, len, it->has_offset ? it->offset : 0);
     }
-    qsort(d->items, d->n, sizeof *d->items, cmp_diag);
+    if (d->n > 1)
+        qsort(d->items, d->n, sizeof *d->items, cmp_diag);
     size_t w = 0;
     for (size_t i = 0; i < d->n; i++) {
         if (w > 0 && same_problem(&d->items[w - 1], &d->items[i])) {
