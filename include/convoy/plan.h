@@ -80,7 +80,7 @@ typedef struct convoy_parse_options {
     uint32_t version;            /* CONVOY_PARSE_OPTIONS_VERSION */
     uint32_t flags;              /* CONVOY_PARSE_* flags */
     size_t max_document_bytes;   /* default 16 MiB */
-    uint32_t max_depth;          /* JSON nesting depth, default 64 */
+    uint32_t max_depth;          /* JSON nesting depth, default 64 (at most 1000 is honoured) */
     uint32_t max_services;       /* default 10000 */
     size_t max_string_bytes;     /* any single JSON string, default 65536 */
     uint32_t max_diagnostics;    /* reported problems before "too-many-problems", default 1000 */
