@@ -14,6 +14,9 @@
 /* Commands. argv[0] is the command's name; they return an exit status. */
 int cmd_validate(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
+int cmd_judge(int argc, char **argv);
+int cmd_score(int argc, char **argv);
+int cmd_criteria(int argc, char **argv);
 
 /* help.c: print the help of `command` (NULL: the program's) to `f`.
  * Returns 0, or -1 when there is no such command. */

@@ -13,6 +13,10 @@ static const char main_help[] =
     "Commands:\n"
     "  validate PLAN...  check plans and report every problem\n"
     "  plan PLAN         show a plan: waves, steps, owners and time estimates\n"
+    "  judge             judge a canary metric: experiment vs control samples\n"
+    "  score FILE        score classified metrics by group (Kayenta)\n"
+    "  criteria CRITERION --value V\n"
+    "                    check a value against a Keptn criterion\n"
     "  help [COMMAND]    show this help, or a command's\n"
     "\n"
     "Options:\n"
@@ -20,7 +24,8 @@ static const char main_help[] =
     "  -h, --help        show this help\n"
     "\n"
     "PLAN is a plan file (JSON), or - for standard input.\n"
-    "Exit status: 0 on success, 1 for an invalid plan, an error or a bad command line.\n";
+    "Exit status: 0 on success, 1 for an invalid plan, an error or a bad command line\n"
+    "(criteria: 0 pass, 1 fail, 2 error; see 'convoy help criteria').\n";
 
 static const char validate_synopsis[] =
     "usage: convoy validate [--json] [--no-policies] PLAN...\n";
@@ -62,6 +67,99 @@ static const char plan_help[] =
     "\n"
     "Exit status: 0 on success, 1 for an invalid plan or an error.\n";
 
+static const char judge_synopsis[] =
+    "usage: convoy judge --control FILE --experiment FILE [--json]\n"
+    "                    [--direction either|increase|decrease] [--confidence C]\n"
+    "                    [--tolerance T] [--effect mean-ratio|cles]\n"
+    "                    [--allowed-increase X] [--allowed-decrease X]\n"
+    "                    [--critical] [--critical-increase X] [--critical-decrease X]\n"
+    "                    [--must-have-data] [--nan remove|replace] [--outliers keep|remove]\n";
+
+static const char judge_help[] =
+    "Classify one canary metric, the experiment (candidate) samples against the\n"
+    "control (baseline) samples, as Kayenta's Mann-Whitney judge does: the\n"
+    "confidence interval and estimate of the shift experiment - control decide\n"
+    "Pass, High or Low; an empty sample gives Nodata (NodataFail with\n"
+    "--must-have-data), samples that cannot be judged give Error.\n"
+    "\n"
+    "Each FILE (or - for standard input, for one of them) holds one number per\n"
+    "line; NaN, inf and -inf are allowed, blank lines are ignored, anything else\n"
+    "is an error reported as FILE:LINE.\n"
+    "\n"
+    "Options (defaults are the library's):\n"
+    "  --control FILE          baseline samples (required)\n"
+    "  --experiment FILE       candidate samples (required)\n"
+    "  --direction D           which change is a problem: either (default),\n"
+    "                          increase or decrease\n"
+    "  --confidence C          of the interval, in (0, 1); default 0.95\n"
+    "  --tolerance T           shifts within T x |estimate| pass; default 0.25\n"
+    "  --effect E              effect size: mean-ratio (default) or cles\n"
+    "  --allowed-increase X    High only when the effect size is at least X\n"
+    "                          (default 1.0 for mean-ratio, 0.5 for cles)\n"
+    "  --allowed-decrease X    Low only when the effect size is at most X\n"
+    "  --critical              a critical metric: flag it when beyond the\n"
+    "  --critical-increase X   critical limits of the effect size\n"
+    "  --critical-decrease X\n"
+    "  --must-have-data        an empty sample is NodataFail, not Nodata\n"
+    "  --nan S                 remove NaN samples (default) or replace them by 0\n"
+    "  --outliers O            keep (default) or remove IQR outliers\n"
+    "  --json                  print one JSON object: classification, critical,\n"
+    "                          ci_lower, ci_upper, estimate, effect_size, u,\n"
+    "                          p_value (numbers, or null where undefined)\n"
+    "  -h, --help              show this help\n"
+    "\n"
+    "Exit status: 0 when the metric was judged, whatever its classification;\n"
+    "1 for a bad command line or an unreadable or malformed FILE.\n";
+
+static const char score_synopsis[] = "usage: convoy score [--json] FILE\n";
+
+static const char score_help[] =
+    "Score classified metrics by group, as Kayenta does: per group 100 x Pass /\n"
+    "(Pass + High + Low + NodataFail), combined by the group weights (groups\n"
+    "without a weight share what is left equally); any critical metric that is\n"
+    "not Pass, or Nodata in at least half of the metrics, scores 0. The label\n"
+    "is Pass at or above \"pass\", Marginal at or above \"marginal\", else Fail.\n"
+    "\n"
+    "FILE (or - for standard input) is JSON:\n"
+    "\n"
+    "  {\"pass\": 95, \"marginal\": 75, \"group_weights\": {\"latency\": 60},\n"
+    "   \"metrics\": [{\"name\": \"p99\", \"groups\": [\"latency\"],\n"
+    "                \"classification\": \"Pass\", \"critical\": false}]}\n"
+    "\n"
+    "\"pass\", \"marginal\" and \"metrics\" are required, \"group_weights\", a metric's\n"
+    "\"groups\" and \"critical\" are optional; classification is one of Pass, High,\n"
+    "Low, Nodata, NodataFail, Error. Other keys are errors.\n"
+    "\n"
+    "Options:\n"
+    "  --json      print {\"score\": N, \"label\": \"Pass|Marginal|Fail\"}\n"
+    "  -h, --help  show this help\n"
+    "\n"
+    "Without --json, a table of the groups and the score.\n"
+    "Exit status: 0 when scored, whatever the label; 1 for a bad command line or\n"
+    "a FILE that cannot be read or is not as above.\n";
+
+static const char criteria_synopsis[] =
+    "usage: convoy criteria CRITERION --value V [--history V1,V2,...]\n"
+    "                       [--aggregate avg|p50|p90|p95]\n";
+
+static const char criteria_help[] =
+    "Check a value against a Keptn criterion and print \"pass\" or \"fail\".\n"
+    "\n"
+    "CRITERION is an operator (<=, <, =, >=, >) and a value, spaces ignored:\n"
+    "\"<0.01\", \">=99.5\". A value with % or a leading sign is relative to the\n"
+    "aggregate A of earlier results: \"<=+10%\" is <= A x 1.1, \"<=-5%\" is\n"
+    "<= A x 0.95, \"<=+2\" is <= A + 2. Without earlier results a relative\n"
+    "criterion passes. A NaN value passes no criterion.\n"
+    "\n"
+    "Options:\n"
+    "  --value V          the value to check (required; NaN allowed)\n"
+    "  --history LIST     earlier results, comma-separated, oldest first\n"
+    "  --aggregate KIND   how to aggregate them: avg (default), p50, p90, p95\n"
+    "  -h, --help         show this help\n"
+    "\n"
+    "Exit status: 0 pass, 1 fail, 2 for a malformed criterion (reported with\n"
+    "its column) or a bad command line.\n";
+
 static const char help_synopsis[] = "usage: convoy help [COMMAND]\n";
 
 static const char help_help[] = "Show the help of convoy, or of COMMAND.\n";
@@ -71,6 +169,9 @@ static const struct {
 } commands[] = {
     {"validate", validate_synopsis, validate_help},
     {"plan", plan_synopsis, plan_help},
+    {"judge", judge_synopsis, judge_help},
+    {"score", score_synopsis, score_help},
+    {"criteria", criteria_synopsis, criteria_help},
     {"help", help_synopsis, help_help},
 };
 

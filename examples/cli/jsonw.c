@@ -2,6 +2,7 @@
 #include "jsonw.h"
 
 #include <inttypes.h>
+#include <math.h>
 
 void jsonw_init(jsonw *w, FILE *f)
 {
@@ -149,6 +150,16 @@ void jsonw_i64(jsonw *w, int64_t v)
     fprintf(w->f, "%" PRId64, v);
 }
 
+void jsonw_double(jsonw *w, double v)
+{
+    if (!isfinite(v)) {
+        jsonw_null(w);
+        return;
+    }
+    sep(w);
+    fprintf(w->f, "%.17g", v);
+}
+
 void jsonw_kv_string(jsonw *w, const char *key, const char *s)
 {
     jsonw_key(w, key);
@@ -165,4 +176,10 @@ void jsonw_kv_u64(jsonw *w, const char *key, uint64_t v)
 {
     jsonw_key(w, key);
     jsonw_u64(w, v);
+}
+
+void jsonw_kv_double(jsonw *w, const char *key, double v)
+{
+    jsonw_key(w, key);
+    jsonw_double(w, v);
 }

@@ -38,10 +38,14 @@ void jsonw_null(jsonw *w);
 void jsonw_bool(jsonw *w, int b);
 void jsonw_u64(jsonw *w, uint64_t v);
 void jsonw_i64(jsonw *w, int64_t v);
+/* A double with %.17g (round-trips exactly); null when it is NaN or
+ * infinite, which JSON cannot hold. */
+void jsonw_double(jsonw *w, double v);
 
 /* Shorthands: key followed by a value. */
 void jsonw_kv_string(jsonw *w, const char *key, const char *s);
 void jsonw_kv_bool(jsonw *w, const char *key, int b);
 void jsonw_kv_u64(jsonw *w, const char *key, uint64_t v);
+void jsonw_kv_double(jsonw *w, const char *key, double v);
 
 #endif

@@ -15,6 +15,9 @@ static const struct {
 } commands[] = {
     {"validate", cmd_validate},
     {"plan", cmd_plan},
+    {"judge", cmd_judge},
+    {"score", cmd_score},
+    {"criteria", cmd_criteria},
 };
 
 static int is_help_flag(const char *arg)

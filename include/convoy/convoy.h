@@ -8,5 +8,6 @@
 
 #include "core.h"
 #include "plan.h"
+#include "gate.h"
 
 #endif /* CONVOY_CONVOY_H */

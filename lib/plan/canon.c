@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/number.h"
 
 void convoy__json_put_string(convoy__buf *b, const char *s)
 {
@@ -51,9 +52,10 @@ void convoy__json_put_number(convoy__buf *b, double v)
         if (strcmp(tmp, "-0") == 0)
             strcpy(tmp, "0");
     } else {
-        snprintf(tmp, sizeof tmp, "%.15g", v);
-        if (strtod(tmp, NULL) != v)
-            snprintf(tmp, sizeof tmp, "%.17g", v);
+        /* the shortest of 15 or 17 digits that reads back exactly */
+        convoy__format_double(tmp, sizeof tmp, 15, v);
+        if (convoy__parse_double(tmp, strlen(tmp)) != v)
+            convoy__format_double(tmp, sizeof tmp, 17, v);
     }
     convoy__buf_puts(b, tmp);
 }

@@ -1,15 +1,14 @@
 #include "json_tree.h"
 
 #include <limits.h>
-#include <locale.h>
-#include <stdlib.h>
 #include <string.h>
+
+#include "core/number.h"
 
 typedef struct builder {
     const char *p;
     const char *end;
     convoy__arena *arena;
-    char decimal_point; /* strtod reads the locale's */
     int oom;
 } builder;
 
@@ -103,18 +102,10 @@ static char *read_string(builder *b)
 static double read_number(builder *b)
 {
     const char *start = b->p;
-    while (b->p < b->end && strchr("+-0123456789.eE", *b->p) && *b->p)
+    while (b->p < b->end && *b->p && strchr("+-0123456789.eE", *b->p))
         b->p++;
-    char tmp[64]; /* the scanner limits numbers to 63 characters */
-    size_t n = (size_t)(b->p - start);
-    memcpy(tmp, start, n);
-    tmp[n] = '\0';
-    if (b->decimal_point != '.') {
-        char *dot = strchr(tmp, '.');
-        if (dot)
-            *dot = b->decimal_point;
-    }
-    return strtod(tmp, NULL);
+    /* the scanner limits numbers to 63 characters */
+    return convoy__parse_double(start, (size_t)(b->p - start));
 }
 
 static cJSON *read_value(builder *b);
@@ -208,8 +199,6 @@ cJSON *convoy__json_tree(convoy__arena *arena, const char *text, size_t len)
     b.end = text + len;
     b.arena = arena;
     b.oom = 0;
-    const struct lconv *lc = localeconv();
-    b.decimal_point = lc && lc->decimal_point && lc->decimal_point[0] ? lc->decimal_point[0] : '.';
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
         b.p += 3;
     cJSON *root = read_value(&b);
