@@ -1,0 +1,64 @@
+/* Static names for the gate enumerations, and the judge options' defaults. */
+#include <convoy/gate.h>
+
+#include "core/error.h"
+
+const char *convoy_class_name(int classification)
+{
+    switch (classification) {
+    case CONVOY_CLASS_PASS: return "Pass";
+    case CONVOY_CLASS_HIGH: return "High";
+    case CONVOY_CLASS_LOW: return "Low";
+    case CONVOY_CLASS_NODATA: return "Nodata";
+    case CONVOY_CLASS_NODATA_FAIL: return "NodataFail";
+    case CONVOY_CLASS_ERROR: return "Error";
+    default: return "Unknown";
+    }
+}
+
+const char *convoy_score_label_name(int label)
+{
+    switch (label) {
+    case CONVOY_SCORE_PASS: return "Pass";
+    case CONVOY_SCORE_MARGINAL: return "Marginal";
+    case CONVOY_SCORE_FAIL: return "Fail";
+    default: return "Unknown";
+    }
+}
+
+const char *convoy_measure_name(int outcome)
+{
+    switch (outcome) {
+    case CONVOY_MEASURE_SUCCESSFUL: return "Successful";
+    case CONVOY_MEASURE_FAILED: return "Failed";
+    case CONVOY_MEASURE_INCONCLUSIVE: return "Inconclusive";
+    case CONVOY_MEASURE_ERROR: return "Error";
+    default: return "Unknown";
+    }
+}
+
+const char *convoy_phase_name(int phase)
+{
+    switch (phase) {
+    case CONVOY_PHASE_SUCCESSFUL: return "Successful";
+    case CONVOY_PHASE_RUNNING: return "Running";
+    case CONVOY_PHASE_PENDING: return "Pending";
+    case CONVOY_PHASE_INCONCLUSIVE: return "Inconclusive";
+    case CONVOY_PHASE_ERROR: return "Error";
+    case CONVOY_PHASE_FAILED: return "Failed";
+    default: return "Unknown";
+    }
+}
+
+int convoy_judge_options_init(convoy_judge_options *opts, uint32_t version)
+{
+    if (!opts)
+        return convoy__fail(CONVOY_E_INVALID_ARG, "convoy_judge_options_init: NULL options");
+    if (version != CONVOY_JUDGE_OPTIONS_VERSION)
+        return convoy__fail(CONVOY_E_VERSION,
+                            "convoy_judge_options_init: unknown version %u (this library knows %u)",
+                            (unsigned)version, (unsigned)CONVOY_JUDGE_OPTIONS_VERSION);
+    const convoy_judge_options defaults = CONVOY_JUDGE_OPTIONS_INIT;
+    *opts = defaults;
+    return CONVOY_OK;
+}
