@@ -285,8 +285,9 @@ CONVOY_API const char *convoy_gate_result_explain(const convoy_gate_result *resu
  * ranks) and the two-sided p-value: exact when one sample has at most 8
  * values and there are no ties, else normal approximation with tie and
  * continuity correction. `method_out` (may be NULL) tells which. Inputs are
- * not changed. CONVOY_E_INVALID_ARG when a sample is empty or holds NaN;
- * CONVOY_E_NOMEM. Memory: O(nx + ny) doubles.
+ * not changed. +-Inf rank as the extreme values. CONVOY_E_INVALID_ARG when a
+ * sample is empty or holds NaN, or nx x ny >= 2^62; CONVOY_E_NOMEM.
+ * Memory: O(nx + ny) doubles.
  */
 CONVOY_API int convoy_mann_whitney(double *u, double *p_value, int *method_out, const double *x,
                                    size_t nx, const double *y, size_t ny);
@@ -345,8 +346,15 @@ typedef struct convoy_judgement convoy_judgement;
  * estimate from R's wilcox.test(conf.int = TRUE, exact = FALSE, correct =
  * TRUE) by Brent's method, then High/Low/Pass against tolerance and effect
  * limits, and the critical flag. A sample holding +-Inf is Error (no
- * interval can be searched). Samples are copied; any size that fits in
- * memory works, using O(nx + ny) doubles. `opts` may be NULL.
+ * interval can be searched), as is sigma = 0 (REFERENCE.md 3: every value
+ * tied at some shift, e.g. both samples constant or one value per side).
+ * w is a step function: each interval end is settled exactly on the
+ * pairwise difference where w jumps; an end where w leaps over the whole
+ * band [-z, z] is open (shown as "(" or ")" in the explanation, and High
+ * then needs lower >= b, Low upper <= -b); the estimate is the middle of
+ * the set where w = 0. Samples are copied; any size that fits in memory
+ * works, using O(nx + ny) doubles (16 bytes per value at most). `opts` may
+ * be NULL.
  * CONVOY_E_INVALID_ARG, CONVOY_E_VERSION, CONVOY_E_NOMEM.
  */
 CONVOY_API int convoy_judge(convoy_judgement **out, const double *experiment, size_t n_experiment,
@@ -401,8 +409,11 @@ typedef struct convoy_group_weight {
  * decimals. Any critical metric not Pass, or Nodata in at least half of all
  * metrics, gives 0. *label from `pass` and `marginal` thresholds.
  * `explain` (may be NULL) receives a table for humans, freed with
- * convoy_free(). CONVOY_E_INVALID_ARG when weights are negative or add up
- * to more than 100, or a weighted group has no metric.
+ * convoy_free(). A metric listing a group twice counts once there; metrics
+ * without groups count only for the critical and no-data rules (NodataFail
+ * counts as no data there too). CONVOY_E_INVALID_ARG when weights are
+ * negative, given twice for one group or add up to more than 100, a
+ * weighted group has no metric, or a threshold is NaN.
  */
 CONVOY_API int convoy_score(double *score, int *label, char **explain,
                             const convoy_scored_metric *metrics, size_t n,

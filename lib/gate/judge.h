@@ -47,16 +47,18 @@ typedef struct convoy__shift_interval {
      * [-z, z]: the end itself is outside the confidence set, every shift
      * inside is beyond it (see judge_interval.c). */
     int lower_open, upper_open;
-    int evaluations; /* rank-sum passes, for tests and benchmarks */
+    int evaluations; /* evaluations of w, for tests and benchmarks */
 } convoy__shift_interval;
 
 /*
- * convoy__shift_interval_find - roots of w(mu) = +z, -z and 0 with Brent's
- * method over [min(x) - max(y), max(x) - min(y)], clamped to the ends when
- * w does not cross there, w as R's wilcox.test(exact = FALSE, correct =
- * TRUE). Samples must be finite. Returns CONVOY_OK, or CONVOY_E_RANGE when
- * no interval exists: sigma is 0 at some shift (every value tied) or the
- * search range overflows. Records no error (the judge classifies it).
+ * convoy__shift_interval_find - the roots of w(mu) = +z and -z (w as R's
+ * wilcox.test(exact = FALSE, correct = TRUE)) over [min(x) - max(y),
+ * max(x) - min(y)], clamped to the ends when w does not cross there, found
+ * by Brent's method and settled exactly on the jumps of w; the estimate is
+ * the middle of the set where w = 0. Samples must be finite. Returns
+ * CONVOY_OK, or CONVOY_E_RANGE when no interval exists: sigma is 0 at some
+ * shift (every value tied) or the search range overflows. Records no error
+ * (the judge classifies it).
  */
 int convoy__shift_interval_find(convoy__shift_interval *out, const convoy__runs *x,
                                 const convoy__runs *y, double confidence);

@@ -25,7 +25,7 @@
 
 /* Brent's tolerance: 1e-10 of the search range. Kayenta uses 1e-6
  * absolute, coarse for small values and needlessly fine for large ones;
- * a relative tolerance is scale invariant (and snapping makes the roots
+ * a relative tolerance is scale invariant (and settling makes the roots
  * exact anyway). */
 #define RELATIVE_TOLERANCE 1e-10
 #define MAX_EVALUATIONS 1000

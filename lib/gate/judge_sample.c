@@ -20,8 +20,8 @@ static double quantile7(const double *v, size_t n, double p)
     return q;
 }
 
-/* Neumaier's compensated sum: the mean of millions of values stays exact
- * to the last bits whatever their order of magnitude. */
+/* Neumaier's compensated sum: the error of a mean of millions of values
+ * stays at a few ulps instead of growing with their count. */
 static double mean_of(const double *v, size_t n)
 {
     double sum = 0, comp = 0;

@@ -35,6 +35,12 @@ int convoy__runs_build(convoy__runs *r, double *sorted, size_t n)
                 sorted[k] = sorted[i];
         }
     }
+    /* many ties: give the unused tail back (keeping it when that fails) */
+    if (count < n / 2) {
+        double *smaller = convoy__realloc(sorted, n * sizeof *sorted, count * sizeof *sorted);
+        if (smaller)
+            sorted = smaller;
+    }
     r->value = sorted;
     r->below = below;
     r->count = count;

@@ -3,7 +3,7 @@
  * finish in seconds and use O(n) memory. Prints the time and the peak
  * resident memory beyond the caller's own arrays (about 15 bytes per
  * value: the sorted copies, their run counts, one radix-sort buffer).
- * Measured: 2.7 s and 16 bytes per value (-O2, one core of a 2-core VM).
+ * Measured: 2.2-2.7 s and 16 bytes per value (-O2, one core of a 2-core VM).
  */
 #include <setjmp.h>
 #include <stdarg.h>

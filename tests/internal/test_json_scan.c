@@ -123,8 +123,8 @@ static void test_tree_matches_cjson(void **state)
 {
     (void)state;
     static const char *const docs[] = {
-        "{\"a\": [1, -2.5e3, 0.1, 1e-300, 123456789012345678], \"b\": {\"c\": null, \"d\": true,"
-        " \"e\": false}, \"f\": \"caf\\u00e9 \\ud83d\\ude00 \\\"q\\\" \\\\ \\/ \\b\\f\\n\\r\\t\"}",
+        ("{\"a\": [1, -2.5e3, 0.1, 1e-300, 123456789012345678], \"b\": {\"c\": null, \"d\": true,"
+         " \"e\": false}, \"f\": \"caf\\u00e9 \\ud83d\\ude00 \\\"q\\\" \\\\ \\/ \\b\\f\\n\\r\\t\"}"),
         "[]", "{}", "[[[[]]], {}, \"\", 0, -0]", "\xEF\xBB\xBF {\"k\" : \"v\" , \"j\": 1}",
         "\"caf\xC3\xA9\"", "3.14159", "[\"a\\u0041\\u00ff\\u0800\"]",
     };
