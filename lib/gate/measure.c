@@ -3,19 +3,15 @@
 #include <math.h>
 
 #include "core/error.h"
+#include "core/versioned.h"
 #include "gate_internal.h"
 #include "plan/model.h"
 
 int convoy_metric_gate_init(convoy_metric_gate *gate, uint32_t version)
 {
-    if (!gate)
-        return convoy__fail(CONVOY_E_INVALID_ARG, "convoy_metric_gate_init: NULL gate");
-    if (version != CONVOY_METRIC_GATE_VERSION)
-        return convoy__fail(CONVOY_E_VERSION, "convoy_metric_gate version %u is not supported",
-                            (unsigned)version);
-    const convoy_metric_gate defaults = CONVOY_METRIC_GATE_INIT;
-    *gate = defaults;
-    return CONVOY_OK;
+    static const convoy_metric_gate defaults = CONVOY_METRIC_GATE_INIT;
+    return convoy__init_versioned(gate, version, CONVOY_METRIC_GATE_VERSION, &defaults, sizeof defaults,
+                                  "convoy_metric_gate");
 }
 
 int convoy_metric_gate_from_plan(convoy_metric_gate *gate, const convoy_metric *m)

@@ -2,6 +2,7 @@
 #include <convoy/gate.h>
 
 #include "core/error.h"
+#include "core/versioned.h"
 
 const char *convoy_class_name(int classification)
 {
@@ -52,13 +53,7 @@ const char *convoy_phase_name(int phase)
 
 int convoy_judge_options_init(convoy_judge_options *opts, uint32_t version)
 {
-    if (!opts)
-        return convoy__fail(CONVOY_E_INVALID_ARG, "convoy_judge_options_init: NULL options");
-    if (version != CONVOY_JUDGE_OPTIONS_VERSION)
-        return convoy__fail(CONVOY_E_VERSION,
-                            "convoy_judge_options_init: unknown version %u (this library knows %u)",
-                            (unsigned)version, (unsigned)CONVOY_JUDGE_OPTIONS_VERSION);
-    const convoy_judge_options defaults = CONVOY_JUDGE_OPTIONS_INIT;
-    *opts = defaults;
-    return CONVOY_OK;
+    static const convoy_judge_options defaults = CONVOY_JUDGE_OPTIONS_INIT;
+    return convoy__init_versioned(opts, version, CONVOY_JUDGE_OPTIONS_VERSION, &defaults, sizeof defaults,
+                                  "convoy_judge_options");
 }

@@ -6,6 +6,7 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/versioned.h"
 #include "gate_internal.h"
 
 typedef struct objective_result {
@@ -24,26 +25,16 @@ struct convoy_gate_result {
 
 int convoy_objective_init(convoy_objective *obj, uint32_t version)
 {
-    if (!obj)
-        return convoy__fail(CONVOY_E_INVALID_ARG, "convoy_objective_init: NULL objective");
-    if (version != CONVOY_OBJECTIVE_VERSION)
-        return convoy__fail(CONVOY_E_VERSION, "convoy_objective version %u is not supported",
-                            (unsigned)version);
-    const convoy_objective defaults = CONVOY_OBJECTIVE_INIT;
-    *obj = defaults;
-    return CONVOY_OK;
+    static const convoy_objective defaults = CONVOY_OBJECTIVE_INIT;
+    return convoy__init_versioned(obj, version, CONVOY_OBJECTIVE_VERSION, &defaults, sizeof defaults,
+                                  "convoy_objective");
 }
 
 int convoy_quality_gate_init(convoy_quality_gate *gate, uint32_t version)
 {
-    if (!gate)
-        return convoy__fail(CONVOY_E_INVALID_ARG, "convoy_quality_gate_init: NULL gate");
-    if (version != CONVOY_QUALITY_GATE_VERSION)
-        return convoy__fail(CONVOY_E_VERSION, "convoy_quality_gate version %u is not supported",
-                            (unsigned)version);
-    const convoy_quality_gate defaults = CONVOY_QUALITY_GATE_INIT;
-    *gate = defaults;
-    return CONVOY_OK;
+    static const convoy_quality_gate defaults = CONVOY_QUALITY_GATE_INIT;
+    return convoy__init_versioned(gate, version, CONVOY_QUALITY_GATE_VERSION, &defaults, sizeof defaults,
+                                  "convoy_quality_gate");
 }
 
 static int kept_by_filter(int outcome, int filter)

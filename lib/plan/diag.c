@@ -7,6 +7,7 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/versioned.h"
 #include "json_scan.h"
 
 convoy_diagnostics *convoy__diags_new(uint32_t max)
@@ -59,14 +60,6 @@ struct convoy__seen {
     uint64_t message_hash;
 };
 
-static uint64_t fnv1a(const char *s)
-{
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-    return h;
-}
-
 static size_t seen_hash(const cJSON *node, int code, uint64_t mh, size_t cap)
 {
     uint64_t h = (uint64_t)(uintptr_t)node * 0x9E3779B97F4A7C15ull ^ (uint64_t)code ^ mh;
@@ -78,7 +71,7 @@ static size_t seen_hash(const cJSON *node, int code, uint64_t mh, size_t cap)
  * otherwise. */
 static int already_reported(convoy_diagnostics *d, const cJSON *node, int code, const char *msg)
 {
-    uint64_t mh = fnv1a(msg);
+    uint64_t mh = convoy__hash_string(msg);
     if (!node)
         return 0;
     if ((d->seen_n + 1) * 2 > d->seen_cap) {

@@ -7,6 +7,7 @@
 #include "build.h"
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/versioned.h"
 
 typedef struct by_name {
     const char *name;
@@ -32,14 +33,6 @@ typedef struct name_table {
     size_t mask;
 } name_table;
 
-static uint64_t hash_name(const char *s)
-{
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-    return h;
-}
-
 static int table_init(convoy__build *b, name_table *t)
 {
     const convoy_plan *plan = b->plan;
@@ -54,7 +47,7 @@ static int table_init(convoy__build *b, name_table *t)
         const char *name = plan->services[i].name;
         if (!name)
             continue;
-        uint64_t h = hash_name(name);
+        uint64_t h = convoy__hash_string(name);
         size_t at = (size_t)h & t->mask;
         while (t->slots[at].index_plus_one &&
                !(t->slots[at].hash == h &&
@@ -68,7 +61,7 @@ static int table_init(convoy__build *b, name_table *t)
 
 static long find(const convoy_plan *plan, const name_table *t, const char *name)
 {
-    uint64_t h = hash_name(name);
+    uint64_t h = convoy__hash_string(name);
     for (size_t at = (size_t)h & t->mask; t->slots[at].index_plus_one; at = (at + 1) & t->mask) {
         size_t i = t->slots[at].index_plus_one - 1;
         if (t->slots[at].hash == h && strcmp(plan->services[i].name, name) == 0)

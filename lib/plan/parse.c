@@ -7,6 +7,7 @@
 #include "build.h"
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/versioned.h"
 #include "json_scan.h"
 #include "json_tree.h"
 
@@ -14,14 +15,9 @@ void convoy__build_plan(convoy__build *b, const cJSON *root);
 
 int convoy_parse_options_init(convoy_parse_options *opts, uint32_t version)
 {
-    if (!opts)
-        return convoy__fail(CONVOY_E_INVALID_ARG, "convoy_parse_options_init: NULL options");
-    if (version != CONVOY_PARSE_OPTIONS_VERSION)
-        return convoy__fail(CONVOY_E_VERSION, "convoy_parse_options version %u is not supported",
-                            (unsigned)version);
-    const convoy_parse_options defaults = CONVOY_PARSE_OPTIONS_INIT;
-    *opts = defaults;
-    return CONVOY_OK;
+    static const convoy_parse_options defaults = CONVOY_PARSE_OPTIONS_INIT;
+    return convoy__init_versioned(opts, version, CONVOY_PARSE_OPTIONS_VERSION, &defaults, sizeof defaults,
+                                  "convoy_parse_options");
 }
 
 /* Records the first problem as the thread's error and returns `code`. */
