@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Convoy needs, only when some are missing.
 #   scripts/deps.sh build   - to build the library and the CLI
-#   scripts/deps.sh test    - to build and run the whole test suite
+#   scripts/deps.sh test    - to build and run the whole test suite, including
+#                             the npm corpora (scripts/fetch-corpora.sh) and,
+#                             when the machine has no Node.js, Debian's nodejs/npm
 set -euo pipefail
 
 build=(meson ninja-build pkg-config gcc g++ libcjson-dev libcurl4-openssl-dev libpcre2-dev)
 test=(libcmocka-dev abigail-tools binutils clang libclang-rt-14-dev python3 python3-scipy
-      python3-pytest socat)
+      python3-pytest socat haproxy nginx curl)
 
 want=("${build[@]}")
 if [ "${1:-build}" = test ]; then
   want+=("${test[@]}")
+  # Machines of this kind ship Node.js 20 (not from Debian); install
+  # Debian's only where there is none.
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    want+=(nodejs npm)
+  fi
 fi
 
 missing=()
@@ -19,7 +26,15 @@ for p in "${want[@]}"; do
     missing+=("$p")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+fetch_corpora() {
+  if [ "${1:-build}" = test ]; then
+    "$(dirname "${BASH_SOURCE[0]}")/fetch-corpora.sh"
+  fi
+}
+if [ ${#missing[@]} -eq 0 ]; then
+  fetch_corpora "${1:-build}"
+  exit 0
+fi
 
 sudo=()
 if [ "$(id -u)" -ne 0 ]; then
@@ -28,3 +43,4 @@ fi
 echo "Installing: ${missing[*]}"
 "${sudo[@]}" apt-get update -qq
 DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fetch_corpora "${1:-build}"

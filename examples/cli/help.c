@@ -17,6 +17,12 @@ static const char main_help[] =
     "  score FILE        score classified metrics by group (Kayenta)\n"
     "  criteria CRITERION --value V\n"
     "                    check a value against a Keptn criterion\n"
+    "  weights PLAN      show each service's traffic split at every step\n"
+    "  route PLAN --service S (--weight W | --step N) [REQUEST]\n"
+    "                    which variant serves a request (or --bulk FILE of them)\n"
+    "  render PLAN --service S (--weight W | --step N) --format F\n"
+    "                    proxy configuration (HAProxy, Envoy, Istio, nginx,\n"
+    "                    Gateway API) for a traffic split\n"
     "  help [COMMAND]    show this help, or a command's\n"
     "\n"
     "Options:\n"
@@ -160,6 +166,149 @@ static const char criteria_help[] =
     "Exit status: 0 pass, 1 fail, 2 for a malformed criterion (reported with\n"
     "its column) or a bad command line.\n";
 
+static const char weights_synopsis[] =
+    "usage: convoy weights [--service S] [--json] [--no-policies] PLAN\n";
+
+static const char weights_help[] =
+    "Show the traffic split of every service (or only S) during each of its\n"
+    "steps: the baseline and candidate weights, and the mirror share (a copy of\n"
+    "baseline traffic sent to the candidate) where it is not zero. Steps are\n"
+    "numbered from 0, as 'convoy plan' numbers them; during a step the\n"
+    "candidate weight is that of the latest set_weight at or before it (0\n"
+    "before the first). Flagger's step_weight / step_weights shorthand gives\n"
+    "the same steps as the explicit set_weight list it stands for. Services\n"
+    "of one cohort have the same schedule. Before the first step everything\n"
+    "goes to the baseline; after the last (promoted), to the candidate.\n"
+    "\n"
+    "Options:\n"
+    "  --service S    only service S\n"
+    "  --json         print {\"services\": {\"S\": [{\"step\": 0, \"baseline\": BP,\n"
+    "                 \"candidate\": BP, \"mirror\": BP}, ...]}}, services in plan\n"
+    "                 order, weights in basis points (10000 = 100%), \"mirror\"\n"
+    "                 only when it is not zero\n"
+    "  --no-policies  skip the checks of the plan's \"policies\" block\n"
+    "  -h, --help     show this help\n"
+    "\n"
+    "Example:\n"
+    "  convoy weights examples/plans/shop.json --service checkout\n"
+    "\n"
+    "Exit status: 0 on success, 1 for an invalid plan, an unknown service or a\n"
+    "bad command line.\n";
+
+static const char route_synopsis[] =
+    "usage: convoy route PLAN --service S (--weight W | --step N) [--key K]\n"
+    "                    [--header NAME=VALUE]... [--cookie NAME=VALUE]...\n"
+    "                    [--attr NAME=VALUE]... [--request-id ID] [--json]\n"
+    "       convoy route PLAN --service S (--weight W | --step N) --bulk FILE\n";
+
+static const char route_help[] =
+    "Route one request for service S, as a router built from PLAN decides it:\n"
+    "S's rules first (first match wins), else S's sticky bucket against the\n"
+    "candidate weight. S and the services of its cohort get the weights chosen\n"
+    "by --weight or --step; other services send everything to their baseline.\n"
+    "\n"
+    "The bucket (1-10000) of a key is Convoy's Unleash-compatible sticky\n"
+    "bucket of \"GROUP:KEY\", GROUP being S's cohort or S's name; a request goes\n"
+    "to the candidate when bucket <= the candidate weight in basis points. The\n"
+    "key is --key, else the plan's sticky header, cookie or attribute, else\n"
+    "--request-id, else the empty key.\n"
+    "\n"
+    "Options:\n"
+    "  --service S            the service to route for (required)\n"
+    "  --weight W             the candidate weight: a percentage with at most\n"
+    "                         two decimals (12.5, 0.25, 100); no mirroring\n"
+    "  --step N               the weights (and mirror share) in effect during\n"
+    "                         step N of S, numbered from 0 as 'convoy plan' and\n"
+    "                         'convoy weights' show them\n"
+    "  --key K                the sticky key itself\n"
+    "  --header NAME=VALUE    a request header (names are case-insensitive)\n"
+    "  --cookie NAME=VALUE    a cookie (else Cookie headers are searched)\n"
+    "  --attr NAME=VALUE      an attribute the host knows (segment, region...)\n"
+    "                         NAME=VALUE is split at the first '='; these three\n"
+    "                         may be repeated\n"
+    "  --request-id ID        the key when the request has no sticky key\n"
+    "  --json                 print {\"variant\": \"baseline\"|\"candidate\",\n"
+    "                         \"rule\": NAME|null, \"bucket\": N, \"key_source\":\n"
+    "                         \"sticky\"|\"request_id\"|\"none\"}, with \"mirror\": true\n"
+    "                         when the request is also mirrored to the candidate\n"
+    "                         and \"regex_limit\": true when a rule's regex hit\n"
+    "                         its match limit (that condition did not match)\n"
+    "  --bulk FILE            route every request in FILE (- for standard input)\n"
+    "  --no-policies          skip the checks of the plan's \"policies\" block\n"
+    "  -h, --help             show this help\n"
+    "\n"
+    "With --bulk, each non-blank line of FILE is one request, a JSON object\n"
+    "whose keys are all optional and whose values are strings:\n"
+    "\n"
+    "  {\"key\": \"u42\", \"headers\": {\"x-canary\": \"always\"}, \"cookies\": {},\n"
+    "   \"attrs\": {\"region\": \"eu\"}, \"request_id\": \"r-1\"}\n"
+    "\n"
+    "and each gives one line of output, the --json result above; a line that is\n"
+    "not such an object gives {\"line\": N, \"error\": MESSAGE} instead, the other\n"
+    "lines are still routed, and the exit status is 1.\n"
+    "\n"
+    "Examples:\n"
+    "  convoy route examples/plans/shop.json --service frontend --weight 10 \\\n"
+    "      --cookie shop_session=u42 --json\n"
+    "  convoy route examples/plans/shop.json --service frontend --step 0 \\\n"
+    "      --header x-canary=always\n"
+    "  convoy route examples/plans/shop.json --service frontend --weight 30 \\\n"
+    "      --bulk requests.jsonl\n"
+    "\n"
+    "Exit status: 0 on success, 1 for an invalid plan, an unknown service, a\n"
+    "step out of range, a bad request line or a bad command line.\n";
+
+static const char render_synopsis[] =
+    "usage: convoy render PLAN --service S (--step N | --weight W)\n"
+    "                     --format haproxy|envoy|istio|nginx|gateway-api\n"
+    "                     [--name N] [--host H] [--namespace NS] [--gateway G]\n"
+    "                     [--baseline-target T] [--candidate-target T] [--port P]\n"
+    "                     [--skip-unsupported]\n";
+
+static const char render_help[] =
+    "Print the proxy configuration that sends the chosen share of S's traffic\n"
+    "to its candidate, with S's routing rules in front (first match first):\n"
+    "\n"
+    "  haproxy      runtime API commands, one per line:\n"
+    "               set weight BACKEND/SERVER 0-256\n"
+    "  envoy        route configuration JSON with weighted_clusters\n"
+    "  istio        networking.istio.io/v1beta1 VirtualService JSON\n"
+    "  nginx        split_clients + map snippet for the http context\n"
+    "  gateway-api  gateway.networking.k8s.io/v1 HTTPRoute JSON\n"
+    "\n"
+    "Proxies split by their own hashing: Convoy's sticky buckets are not\n"
+    "reproduced (use 'convoy route' for those).\n"
+    "\n"
+    "Options:\n"
+    "  --service S             the service (required)\n"
+    "  --step N                the weights (and mirror share, where the format\n"
+    "                          can mirror) during step N of S, numbered from 0\n"
+    "                          as 'convoy plan' shows them\n"
+    "  --weight W              the candidate weight, a percentage with at most\n"
+    "                          two decimals; no mirroring\n"
+    "  --format F              one of the formats above (required)\n"
+    "  --name N                backend / route / VirtualService name [S]\n"
+    "  --host H                the host matched [S]\n"
+    "  --namespace NS          Kubernetes namespace [none]\n"
+    "  --gateway G             Gateway API parentRef [none]\n"
+    "  --baseline-target T     baseline server, subset, cluster or backend\n"
+    "  --candidate-target T    [haproxy, istio: baseline / candidate;\n"
+    "                          others: S-baseline / S-candidate]\n"
+    "  --port P                backend port (Istio, Gateway API) [none]\n"
+    "  --skip-unsupported      leave out rules the format cannot express\n"
+    "                          instead of failing\n"
+    "  --no-policies           skip the checks of the plan's \"policies\" block\n"
+    "  -h, --help              show this help\n"
+    "\n"
+    "Examples:\n"
+    "  convoy render examples/plans/shop.json --service checkout --step 1 \\\n"
+    "      --format haproxy\n"
+    "  convoy render examples/plans/shop.json --service frontend --weight 30 \\\n"
+    "      --format istio --namespace shop --port 8080\n"
+    "\n"
+    "Exit status: 0 on success, 1 for an invalid plan, an unknown service, a\n"
+    "rule the format cannot express, or a bad command line.\n";
+
 static const char help_synopsis[] = "usage: convoy help [COMMAND]\n";
 
 static const char help_help[] = "Show the help of convoy, or of COMMAND.\n";
@@ -172,6 +321,9 @@ static const struct {
     {"judge", judge_synopsis, judge_help},
     {"score", score_synopsis, score_help},
     {"criteria", criteria_synopsis, criteria_help},
+    {"weights", weights_synopsis, weights_help},
+    {"route", route_synopsis, route_help},
+    {"render", render_synopsis, render_help},
     {"help", help_synopsis, help_help},
 };
 

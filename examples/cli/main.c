@@ -18,6 +18,9 @@ static const struct {
     {"judge", cmd_judge},
     {"score", cmd_score},
     {"criteria", cmd_criteria},
+    {"weights", cmd_weights},
+    {"route", cmd_route},
+    {"render", cmd_render},
 };
 
 static int is_help_flag(const char *arg)

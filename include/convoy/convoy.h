@@ -9,5 +9,6 @@
 #include "core.h"
 #include "plan.h"
 #include "gate.h"
+#include "traffic.h"
 
 #endif /* CONVOY_CONVOY_H */

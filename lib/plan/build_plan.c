@@ -53,9 +53,9 @@ static void build_failure_budget(convoy__build *b, const cJSON *node)
     if (!convoy__fields(b, node, "failure_budget", keys, 3, f))
         return;
     int ok = 1;
-    long long n;
-    double rate;
-    uint64_t ms;
+    long long n = 0;
+    double rate = 0;
+    uint64_t ms = 0;
     if (f[0])
         ok &= convoy__int(b, f[0], 0, 1000000, &n);
     if (f[1]) {
@@ -69,6 +69,9 @@ static void build_failure_budget(convoy__build *b, const cJSON *node)
         ok &= convoy__duration(b, f[2], &ms);
     if (ok) {
         b->plan->failure_budget_json = convoy__canonical(b, node);
+        b->plan->budget_max_failed = f[0] ? (int64_t)n : -1;
+        b->plan->budget_burn_rate = f[1] ? rate : 0;
+        b->plan->budget_ttr_ms = f[2] ? ms : 0;
     }
 }
 

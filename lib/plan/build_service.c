@@ -268,13 +268,18 @@ static void parse_webhooks(convoy__build *b, convoy_service *svc, const cJSON *n
     convoy__buf j = {0};
     convoy__buf_putc(&j, '[');
     int ok = 1;
+    size_t n = (size_t)cJSON_GetArraySize(node), k = 0;
+    convoy_step *hooks = n ? convoy__alloc(b, n, sizeof *hooks) : NULL;
     for (const cJSON *c = node->child; c; c = c->next) {
         convoy_step st;
         memset(&st, 0, sizeof st);
+        st.kind = CONVOY_STEP_WEBHOOK;
         if (convoy__parse_webhook(b, c, &st)) {
             if (j.len > 1)
                 convoy__buf_putc(&j, ',');
             convoy__buf_puts(&j, st.webhook_json);
+            if (hooks)
+                hooks[k++] = st;
         } else {
             ok = 0;
         }
@@ -282,6 +287,8 @@ static void parse_webhooks(convoy__build *b, convoy_service *svc, const cJSON *n
     convoy__buf_putc(&j, ']');
     if (ok) {
         svc->webhooks_json = convoy__keep(b, &j);
+        svc->hooks = hooks;
+        svc->n_hooks = hooks ? k : 0;
     } else {
         convoy__buf_free(&j);
     }

@@ -57,6 +57,8 @@ struct convoy_service {
     char *sticky_json;    /* canonical JSON of traffic.sticky, or NULL */
     char *traffic_json;   /* canonical JSON of traffic without cohort, or NULL */
     char *webhooks_json;  /* canonical JSON array of service webhooks, or NULL */
+    convoy_step *hooks;   /* the same webhooks parsed (kind CONVOY_STEP_WEBHOOK) */
+    size_t n_hooks;
     size_t wave;
     size_t *deps;         /* indices into plan->services */
     int32_t *dep_steps;
@@ -96,6 +98,9 @@ struct convoy_plan {
     uint32_t retry_attempts;
     uint64_t retry_backoff_ms;
     char *failure_budget_json; /* canonical JSON or NULL */
+    int64_t budget_max_failed; /* failed evaluations allowed, -1: no budget */
+    double budget_burn_rate;   /* 0: none */
+    uint64_t budget_ttr_ms;    /* time to remediate a held service, 0: none */
     char *policies_json;       /* canonical JSON or NULL */
     uint64_t promote_ms, rollback_ms;
     uint32_t estimate_flags;

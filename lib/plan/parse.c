@@ -93,8 +93,10 @@ int convoy_plan_parse(convoy_plan **out, convoy_diagnostics **diags_out, const c
     b.opts = opts;
     b.root = root;
     b.plan = convoy__calloc(1, sizeof *b.plan);
-    if (b.plan)
+    if (b.plan) {
+        b.plan->budget_max_failed = -1;
         convoy__build_plan(&b, root);
+    }
     int oom = !b.plan || b.oom || d->oom;
     int limit = 0;
     for (size_t i = 0; i < d->n; i++)

@@ -3,11 +3,14 @@
 #
 #   tests/fuzz/run.sh [SECONDS]        replay, then fuzz for SECONDS in all (default 60)
 #   tests/fuzz/run.sh --replay-only    replay the corpora only
-#   --target NAME                      only this target (repeatable): plan, judge, criteria
+#   --target NAME                      only this target (repeatable): plan, judge, criteria,
+#                                      rules, route
 #
 # Targets: fuzz_plan (the plan parser), fuzz_judge (the canary judge and the
-# Mann-Whitney test), fuzz_criteria (Keptn criteria strings). The fuzzing
-# time is split evenly between the selected targets.
+# Mann-Whitney test), fuzz_criteria (Keptn criteria strings), fuzz_rules
+# (routing-rule compilation, routers and renderers from a fuzzed `traffic`
+# block), fuzz_route (routing fuzzed requests through a fixed plan). The
+# fuzzing time is split evenly between the selected targets.
 #
 # Builds the targets first in $FUZZ_BUILD_DIR (default build-fuzz at the
 # repository root), configured with clang, ASan+UBSan and libFuzzer coverage
@@ -27,7 +30,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 artifacts="$root/tests/fuzz/artifacts"
-all_targets=(plan judge criteria)
+all_targets=(plan judge criteria rules route)
 
 seconds=60
 replay_only=0
