@@ -131,13 +131,15 @@ typedef struct convoy_pair {
  *
  * headers: names compared case-insensitively (ASCII); the first of
  *          repeated names is used.
- * cookies: names compared exactly. When a cookie is not in `cookies`,
- *          the `Cookie` headers are searched ("a=1; b=2"), so a proxy
- *          can pass its headers unchanged.
+ * cookies: names compared exactly, the first of repeated names is used.
+ *          When a cookie is not in `cookies`, the `Cookie` headers are
+ *          searched in order ("a=1; b=2"), so a proxy can pass its headers
+ *          unchanged.
  * attrs:   free attributes the host knows (segment, region, tenant,
- *          feature flag...), names compared exactly.
- * key:     the sticky key itself; when set it is used instead of looking
- *          up the plan's sticky source.
+ *          feature flag...), names compared exactly, the first of repeated
+ *          names is used.
+ * key:     the sticky key itself; when non-NULL it is used (even when
+ *          empty) instead of looking up the plan's sticky source.
  * request_id: the fallback bucketing key for requests without a sticky key
  *          (see convoy_router_route).
  */
