@@ -20,6 +20,7 @@ int cmd_criteria(int argc, char **argv);
 int cmd_weights(int argc, char **argv);
 int cmd_route(int argc, char **argv);
 int cmd_render(int argc, char **argv);
+int cmd_simulate(int argc, char **argv);
 
 /* help.c: print the help of `command` (NULL: the program's) to `f`.
  * Returns 0, or -1 when there is no such command. */

@@ -23,6 +23,10 @@ static const char main_help[] =
     "  render PLAN --service S (--weight W | --step N) --format F\n"
     "                    proxy configuration (HAProxy, Envoy, Istio, nginx,\n"
     "                    Gateway API) for a traffic split\n"
+    "  simulate PLAN [--scenario FILE]\n"
+    "                    run the whole rollout against a simulated world and\n"
+    "                    show what Convoy decides (exit 0 promoted, 2 rolled\n"
+    "                    back, 3 held or aborted)\n"
     "  help [COMMAND]    show this help, or a command's\n"
     "\n"
     "Options:\n"
@@ -31,7 +35,8 @@ static const char main_help[] =
     "\n"
     "PLAN is a plan file (JSON), or - for standard input.\n"
     "Exit status: 0 on success, 1 for an invalid plan, an error or a bad command line\n"
-    "(criteria: 0 pass, 1 fail, 2 error; see 'convoy help criteria').\n";
+    "(criteria: 0 pass, 1 fail, 2 error; see 'convoy help criteria'; simulate: see\n"
+    "'convoy help simulate').\n";
 
 static const char validate_synopsis[] =
     "usage: convoy validate [--json] [--no-policies] PLAN...\n";
@@ -309,6 +314,84 @@ static const char render_help[] =
     "Exit status: 0 on success, 1 for an invalid plan, an unknown service, a\n"
     "rule the format cannot express, or a bad command line.\n";
 
+static const char simulate_synopsis[] =
+    "usage: convoy simulate PLAN [--scenario FILE] [--log FILE] [--state FILE]\n"
+    "                       [--resume] [--svg FILE] [--json]\n";
+
+static const char simulate_help[] =
+    "Run the whole rollout of PLAN with Convoy's engine against the library's\n"
+    "simulated backend, on a simulated clock that starts at 0 and jumps to the\n"
+    "next moment something is due: hours of rollout take a fraction of a second.\n"
+    "Services start in dependency waves, every step, gate and decision runs as\n"
+    "it would in production, and a failing gate rolls back the convoy in reverse\n"
+    "dependency order.\n"
+    "\n"
+    "Without a scenario every metric is healthy and every action succeeds. A\n"
+    "scenario (JSON) changes the world: metric values over time (seconds of the\n"
+    "simulated clock, piecewise constant; null is no data) per service and\n"
+    "variant, actions that fail (the first N attempts, or always) and actions\n"
+    "that never answer:\n"
+    "\n"
+    "  {\"metrics\": {\"payments\": {\"candidate\": {\"error-rate\":\n"
+    "      [[0, 0.001], [3000, 0.08]]}}},\n"
+    "   \"actions\": {\"fail\": [{\"service\": \"inventory\", \"action\": \"deploy\",\n"
+    "                        \"times\": 2}],\n"
+    "               \"pending\": [{\"service\": \"payments\", \"action\": \"approval\"}]}}\n"
+    "\n"
+    "Progress: on a terminal, a table redrawn in place (each service's state,\n"
+    "step, candidate weight and last gate verdict; NO_COLOR turns colours off);\n"
+    "otherwise one line per decision and event: \"+MM:SS  SERVICE  what\n"
+    "happened\". Then the outcome: every service's end state, the rollback\n"
+    "order, the simulated time and the number of decisions.\n"
+    "\n"
+    "Options:\n"
+    "  --scenario FILE  the simulated world (- for standard input); default:\n"
+    "                   everything healthy\n"
+    "  --log FILE       write the decision log (JSON Lines: every decision,\n"
+    "                   action and event) to FILE\n"
+    "  --state FILE     save the rollout's state to FILE (atomically) after\n"
+    "                   every tick that changes it; without --resume an\n"
+    "                   existing FILE is removed and the --log FILE emptied:\n"
+    "                   a fresh start\n"
+    "  --resume         continue the rollout saved in the --state FILE (an\n"
+    "                   error when there is none), e.g. after a crash; the\n"
+    "                   --log FILE is cut back to what that state counts, so\n"
+    "                   the resumed run's log and report are those an\n"
+    "                   uninterrupted run would have written\n"
+    "  --svg FILE       draw the run as an SVG timeline: one lane per service\n"
+    "                   in wave order with its candidate weight over time,\n"
+    "                   gate verdicts and state, and the rollback moment\n"
+    "  --json           print only the final report, on standard output, no\n"
+    "                   progress:\n"
+    "                   {\"outcome\": \"promoted\"|\"rolled_back\"|\"held\"|\"aborted\",\n"
+    "                    \"services\": {\"S\": {\"state\": \"promoted\"|\"rolled_back\"|\n"
+    "                    \"untouched\"|\"held\", \"weight\": BP}}, \"rollback_order\":\n"
+    "                    [S...], \"decisions\": N, \"simulated_seconds\": N}\n"
+    "                   (weights in basis points, 10000 = 100%)\n"
+    "  --no-policies    skip the checks of the plan's \"policies\" block\n"
+    "  -h, --help       show this help\n"
+    "\n"
+    "The run stops when every service is promoted, the rollback is done, the\n"
+    "rollout is aborted, or nothing more can happen: a held service waits for\n"
+    "an operator, or an answer never comes (outcome \"held\").\n"
+    "\n"
+    "Testing aid: with CONVOY_SIMULATE_KILL_AFTER=N in the environment the\n"
+    "process kills itself with SIGKILL right after the N-th backend callback\n"
+    "returns (every call counts: actions, metric queries and decision-log\n"
+    "notifications), to test crash and --resume.\n"
+    "\n"
+    "Examples:\n"
+    "  convoy simulate examples/plans/shop.json\n"
+    "  convoy simulate examples/plans/shop.json \\\n"
+    "      --scenario examples/scenarios/payments-degrades.json --svg shop.svg\n"
+    "  convoy simulate shop.json --state run.state --log run.jsonl   # killed...\n"
+    "  convoy simulate shop.json --state run.state --log run.jsonl --resume\n"
+    "\n"
+    "Exit status: 0 when every service was promoted, 2 when the rollout was\n"
+    "rolled back, 3 when it was held or aborted, 1 for an invalid plan or\n"
+    "scenario (reported with its JSON Pointer), a state that cannot be resumed,\n"
+    "an I/O error or a bad command line.\n";
+
 static const char help_synopsis[] = "usage: convoy help [COMMAND]\n";
 
 static const char help_help[] = "Show the help of convoy, or of COMMAND.\n";
@@ -324,6 +407,7 @@ static const struct {
     {"weights", weights_synopsis, weights_help},
     {"route", route_synopsis, route_help},
     {"render", render_synopsis, render_help},
+    {"simulate", simulate_synopsis, simulate_help},
     {"help", help_synopsis, help_help},
 };
 

@@ -21,6 +21,7 @@ static const struct {
     {"weights", cmd_weights},
     {"route", cmd_route},
     {"render", cmd_render},
+    {"simulate", cmd_simulate},
 };
 
 static int is_help_flag(const char *arg)

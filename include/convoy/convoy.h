@@ -10,5 +10,7 @@
 #include "plan.h"
 #include "gate.h"
 #include "traffic.h"
+#include "backend.h"
+#include "rollout.h"
 
 #endif /* CONVOY_CONVOY_H */

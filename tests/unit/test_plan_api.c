@@ -417,14 +417,21 @@ static void test_shop_services(void **state)
     convoy_plan_free(plan);
 }
 
-static void check_deps(const convoy_service *s, const char *const *deps, size_t n)
+/* `steps` NULL: every dependency waits for promotion (-1). */
+static void check_deps_steps(const convoy_service *s, const char *const *deps, const int *steps,
+                             size_t n)
 {
     assert_int_equal(convoy_service_dependency_count(s), n);
     for (size_t i = 0; i < n; i++) {
         assert_string_equal(convoy_service_name(convoy_service_dependency(s, i)), deps[i]);
-        assert_int_equal(convoy_service_dependency_step(s, i), -1);
+        assert_int_equal(convoy_service_dependency_step(s, i), steps ? steps[i] : -1);
     }
     assert_null(convoy_service_dependency(s, n));
+}
+
+static void check_deps(const convoy_service *s, const char *const *deps, size_t n)
+{
+    check_deps_steps(s, deps, NULL, n);
 }
 
 static void check_dependents(const convoy_service *s, const char *const *deps, size_t n)
@@ -443,7 +450,8 @@ static void test_shop_dependencies(void **state)
     static const char *const c_deps[] = {"payments", "inventory"};
     static const char *const l_deps[] = {"ledger"};
     check_deps(svc(plan, "frontend"), f_deps, 1);
-    check_deps(svc(plan, "checkout"), c_deps, 2);
+    static const int c_steps[] = {4, -1}; /* payments' step 4 (web-health at 25 %) */
+    check_deps_steps(svc(plan, "checkout"), c_deps, c_steps, 2);
     check_deps(svc(plan, "payments"), l_deps, 1);
     check_deps(svc(plan, "inventory"), l_deps, 1);
     check_deps(svc(plan, "ledger"), NULL, 0);
@@ -712,19 +720,20 @@ static void test_shop_estimates(void **state)
      * inventory pauses 3m+3m + inv 330 x 2                     = 1020 s
      * ledger    pauses 2m+5m+10m + er 270 x 2 + wh 210          = 1770 s
      * Schedule: ledger 0-1770; payments 1770-3630, inventory 1770-2790 (max_parallel 2);
-     *           checkout 3630-4740; frontend 4740-5910. */
+     *           checkout needs payments' step 4 (done at 1770+300+270+210 = 2550) and
+     *           inventory promoted: 2790-3900; frontend 3900-5070. */
     static const xestimate x[] = {
         {"ledger", 1770000, 390000, 0, 0, 1770000},
         {"payments", 1860000, 645000, CONVOY_ESTIMATE_APPROVALS, 1770000, 3630000},
         {"inventory", 1020000, 150000, 0, 1770000, 2790000},
-        {"checkout", 1110000, 135000, 0, 3630000, 4740000},
-        {"frontend", 1170000, 345000, 0, 4740000, 5910000},
+        {"checkout", 1110000, 135000, 0, 2790000, 3900000},
+        {"frontend", 1170000, 345000, 0, 3900000, 5070000},
     };
     check_estimates(plan, x, sizeof x / sizeof x[0]);
     uint64_t p = 0, r = 0;
     uint32_t f = 0;
     assert_int_equal(convoy_plan_estimate(&p, &r, &f, plan), CONVOY_OK);
-    assert_int_equal(p, 5910000);
+    assert_int_equal(p, 5070000);
     assert_int_equal(r, 645000);
     assert_int_equal(f, CONVOY_ESTIMATE_APPROVALS);
     /* every out-parameter may be NULL */

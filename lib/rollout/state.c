@@ -1,0 +1,239 @@
+/* The rollout state: creation, the small mutations the engine shares, and
+ * the public getters. */
+#include "state.h"
+
+#include <convoy/traffic.h>
+#include <math.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "plan/model.h"
+
+static const char *const SERVICE_STATES[] = {"pending",  "deploying", "progressing",
+                                             "held",     "promoting", "promoted",
+                                             "rolling_back", "rolled_back"};
+static const char *const STATUSES[] = {"running",  "paused",      "held",
+                                       "promoted", "rolled_back", "aborted"};
+
+const char *convoy_service_state_name(int state)
+{
+    return state >= 0 && state < 8 ? SERVICE_STATES[state] : NULL;
+}
+
+const char *convoy_rollout_status_name(int status)
+{
+    return status >= 0 && status < 6 ? STATUSES[status] : NULL;
+}
+
+int convoy__state_alloc(convoy_state **out, const convoy_plan *plan)
+{
+    *out = NULL;
+    convoy_state *st = convoy__calloc(1, sizeof *st);
+    if (!st)
+        return convoy__fail(CONVOY_E_NOMEM, "out of memory creating a rollout state");
+    st->plan = plan;
+    st->n_services = plan->n_services;
+    st->services = convoy__calloc(st->n_services ? st->n_services : 1, sizeof *st->services);
+    if (!st->services) {
+        convoy__dealloc(st);
+        return convoy__fail(CONVOY_E_NOMEM, "out of memory creating a rollout state");
+    }
+    for (size_t i = 0; i < st->n_services; i++) {
+        convoy__service_state *s = &st->services[i];
+        s->state = CONVOY_SERVICE_PENDING;
+        s->step = CONVOY_STEP_BEFORE;
+        s->failed_step = CONVOY_STEP_BEFORE;
+        s->totals_step = CONVOY_STEP_BEFORE;
+        s->judge_score = NAN;
+    }
+    *out = st;
+    return CONVOY_OK;
+}
+
+int convoy_state_new(convoy_state **out, const convoy_plan *plan)
+{
+    if (out)
+        *out = NULL;
+    if (!out || !plan)
+        return convoy__fail(CONVOY_E_INVALID_ARG, "convoy_state_new: NULL argument");
+    return convoy__state_alloc(out, plan);
+}
+
+void convoy__metrics_clear(convoy__service_state *s)
+{
+    for (size_t i = 0; i < s->n_metrics; i++)
+        convoy__dealloc(s->metrics[i].outcomes);
+    convoy__dealloc(s->metrics);
+    s->metrics = NULL;
+    s->n_metrics = 0;
+}
+
+void convoy__totals_clear(convoy__service_state *s)
+{
+    for (size_t i = 0; i < s->n_totals; i++)
+        convoy__dealloc(s->totals[i].outcomes);
+    convoy__dealloc(s->totals);
+    s->totals = NULL;
+    s->n_totals = 0;
+    s->totals_step = CONVOY_STEP_BEFORE;
+}
+
+int convoy__metrics_keep_totals(convoy__service_state *s)
+{
+    convoy__totals_clear(s);
+    if (!s->n_metrics)
+        return CONVOY_OK;
+    s->totals = convoy__calloc(s->n_metrics, sizeof *s->totals);
+    if (!s->totals)
+        return convoy__fail(CONVOY_E_NOMEM, "out of memory keeping analysis totals");
+    for (size_t i = 0; i < s->n_metrics; i++) {
+        s->totals[i].last_value = s->metrics[i].last_value;
+        s->totals[i].sum = s->metrics[i].sum;
+        s->totals[i].n_values = s->metrics[i].n_values;
+    }
+    s->n_totals = s->n_metrics;
+    s->totals_step = s->step;
+    return CONVOY_OK;
+}
+
+int convoy__metrics_reset(convoy__service_state *s, size_t n)
+{
+    convoy__metrics_clear(s);
+    s->judge_score = NAN;
+    s->judge_rounds = 0;
+    if (!n)
+        return CONVOY_OK;
+    s->metrics = convoy__calloc(n, sizeof *s->metrics);
+    if (!s->metrics)
+        return convoy__fail(CONVOY_E_NOMEM, "out of memory starting an analysis");
+    s->n_metrics = n;
+    for (size_t i = 0; i < n; i++)
+        s->metrics[i].last_value = NAN;
+    return CONVOY_OK;
+}
+
+int convoy__metric_append(convoy__metric_progress *m, char outcome)
+{
+    if (m->n_outcomes >= CONVOY__MAX_MEASUREMENTS)
+        return convoy__fail(CONVOY_E_LIMIT, "more than %d measurements of one metric",
+                            CONVOY__MAX_MEASUREMENTS);
+    char *grown = convoy__realloc(m->outcomes, m->n_outcomes ? m->n_outcomes + 1 : 0,
+                                  m->n_outcomes + 2);
+    if (!grown)
+        return convoy__fail(CONVOY_E_NOMEM, "out of memory recording a measurement");
+    grown[m->n_outcomes++] = outcome;
+    grown[m->n_outcomes] = '\0';
+    m->outcomes = grown;
+    return CONVOY_OK;
+}
+
+static int push(size_t **arr, size_t *n, size_t *cap, size_t v)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 8;
+        size_t *grown = convoy__realloc(*arr, *cap * sizeof **arr, nc * sizeof **arr);
+        if (!grown)
+            return convoy__fail(CONVOY_E_NOMEM, "out of memory queueing a rollback");
+        *arr = grown;
+        *cap = nc;
+    }
+    (*arr)[(*n)++] = v;
+    return CONVOY_OK;
+}
+
+int convoy__queue_rollback(convoy_state *st, size_t service)
+{
+    for (size_t i = 0; i < st->n_rollback; i++)
+        if (st->rollback_queue[i] == service)
+            return CONVOY_OK;
+    return push(&st->rollback_queue, &st->n_rollback, &st->cap_rollback, service);
+}
+
+int convoy__note_rolled_back(convoy_state *st, size_t service)
+{
+    /* The carried-out order never holds more than the services. */
+    if (!st->rolled_back) {
+        st->rolled_back = convoy__calloc(st->n_services ? st->n_services : 1, sizeof(size_t));
+        if (!st->rolled_back)
+            return convoy__fail(CONVOY_E_NOMEM, "out of memory recording a rollback");
+    }
+    for (size_t i = 0; i < st->n_rolled_back; i++)
+        if (st->rolled_back[i] == service)
+            return CONVOY_OK;
+    st->rolled_back[st->n_rolled_back++] = service;
+    return CONVOY_OK;
+}
+
+void convoy_state_free(convoy_state *st)
+{
+    if (!st)
+        return;
+    for (size_t i = 0; i < st->n_services; i++) {
+        convoy__metrics_clear(&st->services[i]);
+        convoy__totals_clear(&st->services[i]);
+    }
+    convoy__dealloc(st->services);
+    convoy__dealloc(st->rollback_queue);
+    convoy__dealloc(st->rolled_back);
+    convoy__dealloc(st);
+}
+
+static const convoy__service_state *svc_at(const convoy_state *st, size_t i)
+{
+    return st && i < st->n_services ? &st->services[i] : NULL;
+}
+
+int convoy_state_status(const convoy_state *st)
+{
+    return st ? st->status : CONVOY_E_INVALID_ARG;
+}
+
+int convoy_state_service_state(const convoy_state *st, size_t service)
+{
+    const convoy__service_state *s = svc_at(st, service);
+    return s ? s->state : CONVOY_E_INVALID_ARG;
+}
+
+size_t convoy_state_service_step(const convoy_state *st, size_t service)
+{
+    const convoy__service_state *s = svc_at(st, service);
+    return s ? s->step : CONVOY_STEP_BEFORE;
+}
+
+uint32_t convoy_state_service_candidate_bp(const convoy_state *st, size_t service)
+{
+    const convoy__service_state *s = svc_at(st, service);
+    return s ? s->candidate_bp : 0;
+}
+
+int convoy_state_service_touched(const convoy_state *st, size_t service)
+{
+    const convoy__service_state *s = svc_at(st, service);
+    return s ? s->touched : 0;
+}
+
+uint32_t convoy_state_failed_evaluations(const convoy_state *st)
+{
+    return st ? st->failed_evaluations : 0;
+}
+
+uint64_t convoy_state_now_ms(const convoy_state *st)
+{
+    return st ? st->now_ms : 0;
+}
+
+uint64_t convoy_state_decisions(const convoy_state *st)
+{
+    return st ? st->decisions : 0;
+}
+
+size_t convoy_state_rollback_count(const convoy_state *st)
+{
+    return st ? st->n_rolled_back : 0;
+}
+
+size_t convoy_state_rollback_service(const convoy_state *st, size_t i)
+{
+    return st && i < st->n_rolled_back ? st->rolled_back[i] : (size_t)-1;
+}
