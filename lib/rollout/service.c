@@ -141,20 +141,26 @@ int convoy__act(convoy_rollout *r, size_t i, convoy_action *a)
     return CONVOY__FAILED;
 }
 
+/* A gate of service i failed: decide and apply. */
+static int gate_failed(convoy_rollout *r, size_t i, int gate, const char *name, const char *reason)
+{
+    convoy_verdict v = CONVOY_VERDICT_INIT;
+    v.service = i;
+    v.gate = gate;
+    v.phase = CONVOY_PHASE_FAILED;
+    v.name = name;
+    v.value = NAN;
+    v.reason = reason;
+    return convoy__verdict(r, &v);
+}
+
 static int action_failed(convoy_rollout *r, size_t i, int kind)
 {
     char reason[96];
     snprintf(reason, sizeof reason, "%s failed after %u attempts", convoy_action_kind_name(kind),
              S(r, i)->attempt);
     S(r, i)->attempt = 0;
-    convoy_verdict v = CONVOY_VERDICT_INIT;
-    v.service = i;
-    v.gate = CONVOY_GATE_ACTION;
-    v.phase = CONVOY_PHASE_FAILED;
-    v.name = convoy_action_kind_name(kind);
-    v.value = NAN;
-    v.reason = reason;
-    return convoy__verdict(r, &v);
+    return gate_failed(r, i, CONVOY_GATE_ACTION, convoy_action_kind_name(kind), reason);
 }
 
 /* ---- service webhooks at their moments (Flagger kinds) --------------- */
@@ -248,6 +254,22 @@ static int gate_hooks(convoy_rollout *r, size_t i, const char *type)
     int rc = run_hooks(r, i, type, &v, reason, sizeof reason);
     if (rc < 0)
         convoy__verdict(r, &v);
+    return rc;
+}
+
+/* Gate webhooks of `type` (NULL: none) while the service is at stage
+ * ENTER, which then becomes CONFIRM: 1 passed (or already past them), 0
+ * waiting, -1 a verdict was acted on. */
+static int enter_hooks(convoy_rollout *r, size_t i, const char *type)
+{
+    convoy__service_state *s = S(r, i);
+    if (s->stage != CONVOY__STAGE_ENTER)
+        return 1;
+    int rc = type ? gate_hooks(r, i, type) : 1;
+    if (rc > 0) {
+        s->stage = CONVOY__STAGE_CONFIRM;
+        r->changed = 1;
+    }
     return rc;
 }
 
@@ -425,15 +447,10 @@ static void step_done(convoy_rollout *r, size_t i)
 static int step_set_weights(convoy_rollout *r, size_t i, const convoy_step *st)
 {
     convoy__service_state *s = S(r, i);
-    if (s->stage == CONVOY__STAGE_ENTER) {
-        if (st->weight_bp > s->candidate_bp) {
-            int rc = gate_hooks(r, i, "confirm-traffic-increase");
-            if (rc <= 0)
-                return rc < 0;
-        }
-        s->stage = CONVOY__STAGE_CONFIRM;
-        r->changed = 1;
-    }
+    int hooks = enter_hooks(r, i, st->weight_bp > s->candidate_bp ? "confirm-traffic-increase"
+                                                                   : NULL);
+    if (hooks <= 0)
+        return hooks < 0;
     convoy_action a = {0};
     a.candidate_bp = st->weight_bp;
     a.mirror_bp = st->mirror_bp;
@@ -507,14 +524,7 @@ static int step_approval(convoy_rollout *r, size_t i, const convoy_step *st)
                               "rejected");
         snprintf(reason, sizeof reason, "approval rejected");
     }
-    convoy_verdict v = CONVOY_VERDICT_INIT;
-    v.service = i;
-    v.gate = CONVOY_GATE_APPROVAL;
-    v.phase = CONVOY_PHASE_FAILED;
-    v.name = "approval";
-    v.value = NAN;
-    v.reason = reason;
-    convoy__verdict(r, &v);
+    gate_failed(r, i, CONVOY_GATE_APPROVAL, "approval", reason);
     return 1;
 }
 
@@ -552,28 +562,16 @@ static int step_webhook(convoy_rollout *r, size_t i, const convoy_step *st)
                               st->webhook_name);
         snprintf(reason, sizeof reason, "webhook \"%s\" failed", st->webhook_name);
     }
-    convoy_verdict v = CONVOY_VERDICT_INIT;
-    v.service = i;
-    v.gate = CONVOY_GATE_WEBHOOK;
-    v.phase = CONVOY_PHASE_FAILED;
-    v.name = st->webhook_name;
-    v.value = NAN;
-    v.reason = reason;
-    convoy__verdict(r, &v);
+    gate_failed(r, i, CONVOY_GATE_WEBHOOK, st->webhook_name, reason);
     return 1;
 }
 
 static int step_analysis(convoy_rollout *r, size_t i)
 {
-    convoy__service_state *s = S(r, i);
-    if (s->stage == CONVOY__STAGE_ENTER) {
-        /* Flagger's "rollout" hooks run when an analysis starts. */
-        int rc = gate_hooks(r, i, "rollout");
-        if (rc <= 0)
-            return rc < 0;
-        s->stage = CONVOY__STAGE_CONFIRM;
-        r->changed = 1;
-    }
+    /* Flagger's "rollout" hooks run when an analysis starts. */
+    int hooks = enter_hooks(r, i, "rollout");
+    if (hooks <= 0)
+        return hooks < 0;
     convoy_verdict v;
     char reason[512];
     int before = r->changed;
@@ -658,13 +656,9 @@ static int deploy(convoy_rollout *r, size_t i)
 static int promote(convoy_rollout *r, size_t i)
 {
     convoy__service_state *s = S(r, i);
-    if (s->stage == CONVOY__STAGE_ENTER) {
-        int rc = gate_hooks(r, i, "confirm-promotion");
-        if (rc <= 0)
-            return rc < 0;
-        s->stage = CONVOY__STAGE_CONFIRM;
-        r->changed = 1;
-    }
+    int hooks = enter_hooks(r, i, "confirm-promotion");
+    if (hooks <= 0)
+        return hooks < 0;
     convoy_action a = {0};
     a.kind = CONVOY_ACTION_PROMOTE;
     a.candidate_bp = 10000;
@@ -692,13 +686,7 @@ static int held(convoy_rollout *r, size_t i)
         convoy__due(r, s->held_since_ms + ttr);
         return 0;
     }
-    convoy_verdict v = CONVOY_VERDICT_INIT;
-    v.service = i;
-    v.gate = CONVOY_GATE_HELD;
-    v.phase = CONVOY_PHASE_FAILED;
-    v.value = NAN;
-    v.reason = "held past time_to_remediate";
-    convoy__verdict(r, &v);
+    gate_failed(r, i, CONVOY_GATE_HELD, NULL, "held past time_to_remediate");
     if (s->state == CONVOY_SERVICE_HELD) {
         convoy__due(r, s->held_since_ms + ttr);
         return 0; /* still held: nothing moved */
