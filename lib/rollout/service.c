@@ -29,6 +29,20 @@ static const convoy_service *P(const convoy_rollout *r, size_t i)
     return &r->plan->services[i];
 }
 
+/* What a gate callback (approval, webhook) is told: one try, no retries. */
+static convoy_action gate_action(convoy_rollout *r, size_t i, int kind)
+{
+    convoy_action a = {0};
+    a.kind = kind;
+    a.service = P(r, i);
+    a.step = S(r, i)->step;
+    a.attempt = 1;
+    a.now_ms = r->st->now_ms;
+    a.candidate_bp = S(r, i)->candidate_bp;
+    a.mirror_bp = S(r, i)->mirror_bp;
+    return a;
+}
+
 void convoy__enter(convoy_rollout *r, size_t i, int state)
 {
     convoy__service_state *s = S(r, i);
@@ -181,16 +195,10 @@ static int run_hooks(convoy_rollout *r, size_t i, const char *type, convoy_verdi
         if (!s->attempt)
             s->hook_started_ms = r->st->now_ms;
         uint64_t deadline = s->hook_started_ms + h->timeout_ms;
-        convoy_action a = {0};
-        a.kind = CONVOY_ACTION_WEBHOOK;
+        convoy_action a = gate_action(r, i, CONVOY_ACTION_WEBHOOK);
         a.webhook_type = h->webhook_type;
         a.webhook_json = h->webhook_json;
-        a.candidate_bp = s->candidate_bp;
-        a.mirror_bp = s->mirror_bp;
-        a.service = svc;
-        a.step = s->step;
-        a.attempt = ++s->attempt;
-        a.now_ms = r->st->now_ms;
+        a.attempt = ++s->attempt; /* a confirm webhook is asked until its timeout */
         int rc = r->be.webhook ? r->be.webhook(&a, r->userdata) : CONVOY_OK;
         if (rc == CONVOY_OK) {
             convoy__record_action(r, i, CONVOY_ACTION_WEBHOOK, rc, h->webhook_name);
@@ -233,15 +241,9 @@ static void fire_hooks(convoy_rollout *r, size_t i, const char *type)
         const convoy_step *h = &svc->hooks[k];
         if (strcmp(h->webhook_type, type) != 0 || !r->be.webhook)
             continue;
-        convoy_action a = {0};
-        a.kind = CONVOY_ACTION_WEBHOOK;
+        convoy_action a = gate_action(r, i, CONVOY_ACTION_WEBHOOK);
         a.webhook_type = h->webhook_type;
         a.webhook_json = h->webhook_json;
-        a.service = svc;
-        a.step = S(r, i)->step;
-        a.attempt = 1;
-        a.now_ms = r->st->now_ms;
-        a.candidate_bp = S(r, i)->candidate_bp;
         (void)r->be.webhook(&a, r->userdata);
     }
 }
@@ -494,14 +496,7 @@ static int step_pause(convoy_rollout *r, size_t i, const convoy_step *st)
 static int step_approval(convoy_rollout *r, size_t i, const convoy_step *st)
 {
     convoy__service_state *s = S(r, i);
-    convoy_action a = {0};
-    a.kind = CONVOY_ACTION_APPROVAL;
-    a.service = P(r, i);
-    a.step = s->step;
-    a.attempt = 1;
-    a.now_ms = r->st->now_ms;
-    a.candidate_bp = s->candidate_bp;
-    a.mirror_bp = s->mirror_bp;
+    convoy_action a = gate_action(r, i, CONVOY_ACTION_APPROVAL);
     int rc = r->be.approval ? r->be.approval(&a, r->userdata) : CONVOY_OK;
     if (rc == CONVOY_OK) {
         convoy__record_action(r, i, CONVOY_ACTION_APPROVAL, rc, "approved");
@@ -531,16 +526,9 @@ static int step_approval(convoy_rollout *r, size_t i, const convoy_step *st)
 static int step_webhook(convoy_rollout *r, size_t i, const convoy_step *st)
 {
     convoy__service_state *s = S(r, i);
-    convoy_action a = {0};
-    a.kind = CONVOY_ACTION_WEBHOOK;
+    convoy_action a = gate_action(r, i, CONVOY_ACTION_WEBHOOK);
     a.webhook_type = st->webhook_type;
     a.webhook_json = st->webhook_json;
-    a.service = P(r, i);
-    a.step = s->step;
-    a.attempt = 1;
-    a.now_ms = r->st->now_ms;
-    a.candidate_bp = s->candidate_bp;
-    a.mirror_bp = s->mirror_bp;
     int rc = r->be.webhook ? r->be.webhook(&a, r->userdata) : CONVOY_OK;
     if (rc == CONVOY_OK) {
         convoy__record_action(r, i, CONVOY_ACTION_WEBHOOK, rc, st->webhook_name);
