@@ -219,6 +219,9 @@ CONVOY_API int32_t convoy_service_dependency_step(const convoy_service *svc, siz
 CONVOY_API size_t convoy_service_dependent_count(const convoy_service *svc);
 CONVOY_API const convoy_service *convoy_service_dependent(const convoy_service *svc, size_t i);
 
+/* The analysis named by `background_analysis`: measured across all the
+ * service's steps, from its first step until it is promoted. NULL if none. */
+CONVOY_API const convoy_analysis *convoy_service_background_analysis(const convoy_service *svc);
 /* The service's steps, with the Flagger shorthand and templates expanded. */
 CONVOY_API size_t convoy_service_step_count(const convoy_service *svc);
 CONVOY_API const convoy_step *convoy_service_step(const convoy_service *svc, size_t i);

@@ -68,6 +68,7 @@ CONVOY_API const char *convoy_decision_kind_name(int kind);
 #define CONVOY_GATE_WEBHOOK 3
 #define CONVOY_GATE_ACTION 4     /* a backend action that failed after its retries */
 #define CONVOY_GATE_HELD 5       /* no new evaluation: the decision re-checks a held service */
+#define CONVOY_GATE_BACKGROUND 6 /* the service's background analysis (across its steps) */
 
 #define CONVOY_VERDICT_VERSION 1
 /* One finished gate evaluation of one service. Strings are borrowed for the

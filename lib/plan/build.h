@@ -39,6 +39,7 @@ typedef struct convoy__svc_build {
     const cJSON *node;
     const cJSON *name_node;
     const cJSON **step_origin;  /* parallel to svc->steps */
+    const cJSON *background_node; /* the service's background_analysis */
     convoy__dep *deps;
     size_t n_deps;
     const cJSON *cohort_node;

@@ -10,12 +10,12 @@
 static const char *const SERVICE_KEYS[] = {
     "name",     "depends_on", "owner",        "description", "baseline", "candidate",
     "steps",    "traffic",    "step_weight",  "step_weights", "max_weight", "interval",
-    "analysis", "webhooks",
+    "analysis", "webhooks", "background_analysis",
 };
 enum {
     S_NAME, S_DEPENDS_ON, S_OWNER, S_DESCRIPTION, S_BASELINE, S_CANDIDATE,
     S_STEPS, S_TRAFFIC, S_STEP_WEIGHT, S_STEP_WEIGHTS, S_MAX_WEIGHT, S_INTERVAL,
-    S_ANALYSIS, S_WEBHOOKS, S_KEYS
+    S_ANALYSIS, S_WEBHOOKS, S_BACKGROUND, S_KEYS
 };
 #define FIRST_INHERITED S_OWNER
 
@@ -338,4 +338,15 @@ void convoy__build_service(convoy__build *b, size_t index, const cJSON *node)
         convoy__build_traffic(b, svc, sb, f[S_TRAFFIC]);
     if (f[S_WEBHOOKS])
         parse_webhooks(b, svc, f[S_WEBHOOKS]);
+    if (f[S_BACKGROUND]) {
+        /* Resolved with the steps' analyses (convoy__resolve_analyses). */
+        const char *name = convoy__name(b, f[S_BACKGROUND]);
+        convoy_step *bg = name ? convoy__alloc(b, 1, sizeof *bg) : NULL;
+        if (bg) {
+            bg->kind = CONVOY_STEP_ANALYSIS;
+            bg->analysis_name = convoy__dup(b, name);
+            svc->background = bg;
+            sb->background_node = f[S_BACKGROUND];
+        }
+    }
 }

@@ -248,11 +248,13 @@ void convoy__resolve_analyses(convoy__build *b)
     size_t sorted = plan->n_analyses;
     for (size_t s = 0; s < plan->n_services; s++) {
         convoy_service *svc = &plan->services[s];
-        for (size_t i = 0; i < svc->n_steps; i++) {
-            convoy_step *st = &svc->steps[i];
-            if (st->kind != CONVOY_STEP_ANALYSIS || !st->analysis_name)
+        /* The steps, then the background analysis (index n_steps). */
+        for (size_t i = 0; i <= svc->n_steps; i++) {
+            convoy_step *st = i < svc->n_steps ? &svc->steps[i] : svc->background;
+            if (!st || st->kind != CONVOY_STEP_ANALYSIS || !st->analysis_name)
                 continue;
-            const cJSON *origin = b->sb[s].step_origin ? b->sb[s].step_origin[i] : NULL;
+            const cJSON *origin = i == svc->n_steps ? b->sb[s].background_node
+                                  : b->sb[s].step_origin ? b->sb[s].step_origin[i] : NULL;
             const cJSON *at = origin && cJSON_IsObject(origin) && origin->child ? origin->child : origin;
             /* The analyses from `analyses` are sorted; templates named by
              * steps are appended after them, and are few. */
@@ -299,5 +301,16 @@ void convoy__resolve_analyses(convoy__build *b)
             if (st->kind == CONVOY_STEP_ANALYSIS && st->analysis_name)
                 st->analysis = convoy__find_analysis(plan, st->analysis_name);
         }
+        convoy_step *bg = plan->services[s].background;
+        if (!bg)
+            continue;
+        bg->analysis = convoy__find_analysis(plan, bg->analysis_name);
+        /* A background run measures across steps; judges score rounds of
+         * a step and have no place there. */
+        if (bg->analysis && bg->analysis->kind != CONVOY_ANALYSIS_MEASUREMENT)
+            convoy__report(b->d, CONVOY_P_TYPE, b->sb[s].background_node, 0,
+                           "\"background_analysis\" must name a measurement analysis; \"%s\" "
+                           "is a judge",
+                           bg->analysis_name);
     }
 }

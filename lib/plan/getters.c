@@ -229,3 +229,8 @@ const char *convoy_metric_failure(const convoy_metric *m, size_t i)
 {
     return m && i < m->n_failure ? m->failure[i] : NULL;
 }
+
+const convoy_analysis *convoy_service_background_analysis(const convoy_service *svc)
+{
+    return svc && svc->background ? svc->background->analysis : NULL;
+}

@@ -58,6 +58,7 @@ struct convoy_service {
     char *traffic_json;   /* canonical JSON of traffic without cohort, or NULL */
     char *webhooks_json;  /* canonical JSON array of service webhooks, or NULL */
     convoy_step *hooks;   /* the same webhooks parsed (kind CONVOY_STEP_WEBHOOK) */
+    convoy_step *background; /* background_analysis as an analysis step, or NULL */
     size_t n_hooks;
     size_t wave;
     size_t *deps;         /* indices into plan->services */

@@ -180,6 +180,10 @@ static void put_service(convoy__buf *b, const convoy_plan *plan, const convoy_se
         convoy__buf_printf(b, ",\"traffic\":%s", svc->traffic_json);
     if (svc->webhooks_json)
         convoy__buf_printf(b, ",\"webhooks\":%s", svc->webhooks_json);
+    if (svc->background && svc->background->analysis_name) {
+        convoy__buf_puts(b, ",\"background_analysis\":");
+        convoy__json_put_string(b, svc->background->analysis_name);
+    }
     convoy__buf_putc(b, '}');
 }
 

@@ -22,12 +22,13 @@ static int outcome_of(char c)
     return p ? (int)(p - OUTCOME_LETTERS) : CONVOY_MEASURE_ERROR;
 }
 
-/* The gate of a metric in a step: a step analysis must end, so a metric
- * with an interval but no count takes one measurement here. */
-static int step_gate(convoy_metric_gate *g, const convoy_metric *m)
+/* The gate of a metric: a step analysis must end, so a metric with an
+ * interval but no count takes one measurement there; a background
+ * analysis (unbounded) keeps measuring until the service leaves its steps. */
+static int step_gate(convoy_metric_gate *g, const convoy_metric *m, int bounded)
 {
     int rc = convoy_metric_gate_from_plan(g, m);
-    if (rc == CONVOY_OK && !g->count)
+    if (rc == CONVOY_OK && bounded && !g->count)
         g->count = 1;
     return rc;
 }
@@ -83,16 +84,16 @@ static void record_measurement(convoy_rollout *r, size_t i, const convoy_metric 
 
 /* ---- Argo-style measurements ----------------------------------------- */
 
-static int measure_due(convoy_rollout *r, size_t i, const convoy_analysis *an)
+static int measure_due(convoy_rollout *r, size_t i, const convoy_analysis *an,
+                       convoy__metric_progress *progress, int bounded)
 {
-    convoy__service_state *s = &r->st->services[i];
     uint64_t now = r->st->now_ms;
     for (size_t k = 0; k < an->n_metrics; k++) {
         const convoy_metric *m = &an->metrics[k];
-        convoy__metric_progress *p = &s->metrics[k];
+        convoy__metric_progress *p = &progress[k];
         convoy_metric_gate g;
         convoy_metric_run *run = NULL;
-        if (step_gate(&g, m) != CONVOY_OK || rebuild_run(&run, &g, p) != CONVOY_OK) {
+        if (step_gate(&g, m, bounded) != CONVOY_OK || rebuild_run(&run, &g, p) != CONVOY_OK) {
             convoy_metric_run_free(run);
             r->failed = convoy_error_code(convoy_error_last());
             return 0;
@@ -140,6 +141,7 @@ static int measure_due(convoy_rollout *r, size_t i, const convoy_analysis *an)
 }
 
 static int measurement_verdict(convoy_rollout *r, size_t i, const convoy_analysis *an,
+                               const convoy__metric_progress *progress, int bounded,
                                convoy_verdict *v, char *reason, size_t cap)
 {
     convoy__service_state *s = &r->st->services[i];
@@ -153,8 +155,8 @@ static int measurement_verdict(convoy_rollout *r, size_t i, const convoy_analysi
     size_t built = 0;
     for (; built < an->n_metrics; built++) {
         convoy_metric_gate g;
-        if (step_gate(&g, &an->metrics[built]) != CONVOY_OK ||
-            rebuild_run(&all[built], &g, &s->metrics[built]) != CONVOY_OK)
+        if (step_gate(&g, &an->metrics[built], bounded) != CONVOY_OK ||
+            rebuild_run(&all[built], &g, &progress[built]) != CONVOY_OK)
             break;
     }
     int finished = 0;
@@ -175,9 +177,9 @@ static int measurement_verdict(convoy_rollout *r, size_t i, const convoy_analysi
                 if (convoy_metric_run_dry_run(all[k]) || convoy_metric_run_phase(all[k]) != phase)
                     continue;
                 v->metric = an->metrics[k].name;
-                v->value = s->metrics[k].last_value;
+                v->value = progress[k].last_value;
                 char *why = NULL;
-                if (convoy_metric_run_explain(&why, all[k], s->metrics[k].last_value) ==
+                if (convoy_metric_run_explain(&why, all[k], progress[k].last_value) ==
                     CONVOY_OK) {
                     snprintf(reason, cap, "%s", why);
                     convoy_free(why);
@@ -185,7 +187,7 @@ static int measurement_verdict(convoy_rollout *r, size_t i, const convoy_analysi
                 break;
             }
             v->reason = reason;
-            if (convoy__metrics_keep_totals(s) != CONVOY_OK)
+            if (bounded && convoy__metrics_keep_totals(s) != CONVOY_OK)
                 r->failed = CONVOY_E_NOMEM;
         }
     } else {
@@ -402,7 +404,37 @@ int convoy__analysis_advance(convoy_rollout *r, size_t i, convoy_verdict *v, cha
     }
     if (judge)
         return judge_due(r, i, an, v, reason, reason_cap);
-    if (!measure_due(r, i, an))
+    if (!measure_due(r, i, an, s->metrics, 1))
         return 0;
-    return measurement_verdict(r, i, an, v, reason, reason_cap);
+    return measurement_verdict(r, i, an, s->metrics, 1, v, reason, reason_cap);
+}
+
+int convoy__background_advance(convoy_rollout *r, size_t i, convoy_verdict *v, char *reason,
+                               size_t reason_cap)
+{
+    convoy__service_state *s = &r->st->services[i];
+    const convoy_step *bg = r->plan->services[i].background;
+    const convoy_analysis *an = bg ? bg->analysis : NULL;
+    if (!an || !an->n_metrics)
+        return 0;
+    if (!s->background) {
+        uint64_t start = s->background_at_ms > r->st->now_ms ? s->background_at_ms
+                                                             : r->st->now_ms;
+        if (convoy__background_reset(s, an->n_metrics) != CONVOY_OK) {
+            r->failed = CONVOY_E_NOMEM;
+            return 0;
+        }
+        for (size_t k = 0; k < an->n_metrics; k++)
+            s->background[k].next_due_ms = start + an->metrics[k].initial_delay_ms;
+        r->changed = 1;
+    }
+    if (!measure_due(r, i, an, s->background, 0))
+        return 0;
+    int done = measurement_verdict(r, i, an, s->background, 0, v, reason, reason_cap);
+    /* Only a failing background run has something to decide; a finished
+     * successful one (a metric with a count) simply rests. */
+    if (!done || v->phase == CONVOY_PHASE_SUCCESSFUL)
+        return 0;
+    v->gate = CONVOY_GATE_BACKGROUND;
+    return 1;
 }

@@ -155,6 +155,8 @@ static const char *gate_word(int gate)
         return "webhook";
     case CONVOY_GATE_ACTION:
         return "action";
+    case CONVOY_GATE_BACKGROUND:
+        return "background analysis";
     default:
         return "gate";
     }
@@ -260,7 +262,7 @@ int convoy_decide(convoy_decision **out, const convoy_plan *plan, const convoy_s
         return convoy__fail(CONVOY_E_VERSION, "convoy_decide: verdict version %u unknown",
                             verdict->version);
     int phase = verdict->phase;
-    if (verdict->gate < CONVOY_GATE_ANALYSIS || verdict->gate > CONVOY_GATE_HELD ||
+    if (verdict->gate < CONVOY_GATE_ANALYSIS || verdict->gate > CONVOY_GATE_BACKGROUND ||
         (phase != CONVOY_PHASE_SUCCESSFUL && phase != CONVOY_PHASE_FAILED &&
          phase != CONVOY_PHASE_ERROR && phase != CONVOY_PHASE_INCONCLUSIVE))
         return convoy__fail(CONVOY_E_INVALID_ARG,

@@ -221,7 +221,10 @@ static uint64_t rerun_delay(const convoy_plan *plan, size_t i, size_t step)
 {
     const convoy_service *svc = &plan->services[i];
     uint64_t delay = 0;
-    const convoy_analysis *an = step < svc->n_steps ? svc->steps[step].analysis : NULL;
+    /* step (size_t)-1: the background analysis. */
+    const convoy_analysis *an = step < svc->n_steps           ? svc->steps[step].analysis
+                                : step == (size_t)-1 && svc->background ? svc->background->analysis
+                                                                        : NULL;
     if (an && an->kind == CONVOY_ANALYSIS_JUDGE)
         delay = an->judge_interval_ms;
     for (size_t k = 0; an && an->kind != CONVOY_ANALYSIS_JUDGE && k < an->n_metrics; k++)
@@ -249,6 +252,14 @@ int convoy__verdict(convoy_rollout *r, const convoy_verdict *v)
     case CONVOY_DECISION_CONTINUE:
         if (v->gate == CONVOY_GATE_HELD)
             break;
+        if (v->gate == CONVOY_GATE_BACKGROUND) {
+            /* Within the budget: a new background run, one interval later;
+             * the step itself goes on. */
+            convoy__background_clear(s);
+            s->background_at_ms = r->st->now_ms + rerun_delay(r->plan, i, (size_t)-1);
+            r->changed = 1;
+            break;
+        }
         if (failed) {
             /* Within the failure budget: run the same step again, after the
              * retry backoff (at once it would see the same values). */

@@ -65,5 +65,9 @@ int convoy__sort_reverse_dependency(const convoy_plan *plan, size_t *set, size_t
  * *v holds its verdict, 0 while running. */
 int convoy__analysis_advance(convoy_rollout *r, size_t service, convoy_verdict *v,
                              char *reason, size_t reason_cap);
+/* The service's background analysis, measured across its steps: 1 when it
+ * failed (or was inconclusive or errored) and *v holds the verdict. */
+int convoy__background_advance(convoy_rollout *r, size_t service, convoy_verdict *v,
+                               char *reason, size_t reason_cap);
 
 #endif

@@ -98,9 +98,9 @@ void convoy__record_event(convoy_rollout *r, size_t service, const char *event, 
 
 static const char *gate_name(int gate)
 {
-    static const char *const names[] = {"gate", "analysis", "approval", "webhook", "action",
-                                        "held"};
-    return gate >= 0 && gate <= 5 ? names[gate] : "gate";
+    static const char *const names[] = {"gate",   "analysis", "approval",  "webhook",
+                                        "action", "held",     "background"};
+    return gate >= 0 && gate <= 6 ? names[gate] : "gate";
 }
 
 void convoy__record_decision(convoy_rollout *r, const convoy_decision *d, const convoy_verdict *v,

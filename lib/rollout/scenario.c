@@ -205,8 +205,8 @@ static int unknown_service(const reader *r, const cJSON *node, int at_key, const
  * metric of that name. */
 static int service_runs_metric(const convoy_service *svc, const char *name)
 {
-    for (size_t i = 0; i < convoy_service_step_count(svc); i++) {
-        const convoy_analysis *an = convoy_step_analysis(convoy_service_step(svc, i));
+    for (size_t i = 0; i <= convoy_service_step_count(svc); i++) {
+        const convoy_analysis *an = convoy__service_analysis(svc, i);
         for (size_t m = 0; an && m < convoy_analysis_metric_count(an); m++)
             if (strcmp(convoy_metric_name(convoy_analysis_metric(an, m)), name) == 0)
                 return 1;
@@ -218,8 +218,8 @@ static int unknown_metric(const reader *r, const cJSON *member, const convoy_ser
 {
     size_t n = 0, cap = 0;
     const char **names = NULL;
-    for (size_t i = 0; i < convoy_service_step_count(svc); i++) {
-        const convoy_analysis *an = convoy_step_analysis(convoy_service_step(svc, i));
+    for (size_t i = 0; i <= convoy_service_step_count(svc); i++) {
+        const convoy_analysis *an = convoy__service_analysis(svc, i);
         for (size_t m = 0; an && m < convoy_analysis_metric_count(an); m++) {
             if (n == cap) {
                 size_t grown_cap = cap ? cap * 2 : 16;

@@ -85,4 +85,13 @@ const convoy__point *convoy__series_at(const convoy__series *s, double t);
 int convoy__scenario_action(const convoy__scenario *sc, size_t service, int kind, size_t step,
                             uint32_t attempt);
 
+/* The analysis of step i of `svc`, and for i == step count its background
+ * analysis (NULL where there is none): what a service measures. */
+static inline const convoy_analysis *convoy__service_analysis(const convoy_service *svc, size_t i)
+{
+    return i < convoy_service_step_count(svc)
+               ? convoy_step_analysis(convoy_service_step(svc, i))
+               : convoy_service_background_analysis(svc);
+}
+
 #endif

@@ -46,9 +46,12 @@ static convoy_action gate_action(convoy_rollout *r, size_t i, int kind)
 void convoy__enter(convoy_rollout *r, size_t i, int state)
 {
     convoy__service_state *s = S(r, i);
-    /* Analysis progress belongs to a step; a new state starts without it
-     * (a resumed hold runs its step again). */
+    /* Analysis progress belongs to a step, and the background run to the
+     * steps; a new state starts without them (a resumed hold runs its step
+     * again). */
     convoy__metrics_clear(s);
+    convoy__background_clear(s);
+    s->background_at_ms = 0;
     s->state = state;
     s->stage = CONVOY__STAGE_ENTER;
     s->hook = 0;
@@ -598,6 +601,16 @@ static int progress(convoy_rollout *r, size_t i)
         s->step_started_ms = s->retry_at_ms;
         s->retry_at_ms = 0;
         r->changed = 1;
+    }
+    if (svc->background) {
+        convoy_verdict v;
+        char reason[512];
+        if (convoy__background_advance(r, i, &v, reason, sizeof reason)) {
+            convoy__verdict(r, &v);
+            return 1;
+        }
+        if (r->failed)
+            return 0;
     }
     const convoy_step *st = &svc->steps[s->step];
     switch (st->kind) {

@@ -79,6 +79,32 @@ void convoy__totals_clear(convoy__service_state *s)
     s->totals_step = CONVOY_STEP_BEFORE;
 }
 
+static void progress_free(convoy__metric_progress *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        convoy__dealloc(p[i].outcomes);
+    convoy__dealloc(p);
+}
+
+void convoy__background_clear(convoy__service_state *s)
+{
+    progress_free(s->background, s->n_background);
+    s->background = NULL;
+    s->n_background = 0;
+}
+
+int convoy__background_reset(convoy__service_state *s, size_t n)
+{
+    convoy__background_clear(s);
+    s->background = convoy__calloc(n ? n : 1, sizeof *s->background);
+    if (!s->background)
+        return convoy__fail(CONVOY_E_NOMEM, "out of memory starting a background analysis");
+    s->n_background = n;
+    for (size_t i = 0; i < n; i++)
+        s->background[i].last_value = NAN;
+    return CONVOY_OK;
+}
+
 int convoy__metrics_keep_totals(convoy__service_state *s)
 {
     convoy__totals_clear(s);
@@ -172,6 +198,7 @@ void convoy_state_free(convoy_state *st)
     for (size_t i = 0; i < st->n_services; i++) {
         convoy__metrics_clear(&st->services[i]);
         convoy__totals_clear(&st->services[i]);
+        convoy__background_clear(&st->services[i]);
     }
     convoy__dealloc(st->services);
     convoy__dealloc(st->rollback_queue);

@@ -50,6 +50,11 @@ typedef struct convoy__service_state {
     size_t totals_step;      /* CONVOY_STEP_BEFORE: none yet */
     convoy__metric_progress *totals;
     size_t n_totals;
+    /* The background analysis, measured across the steps: progress per
+     * metric (NULL until it starts) and when it (re)starts. */
+    convoy__metric_progress *background;
+    size_t n_background;
+    uint64_t background_at_ms;
     double judge_score;      /* last judge score, NaN when none */
     uint32_t judge_rounds;
     int history_written;
@@ -83,6 +88,8 @@ int convoy__metric_append(convoy__metric_progress *m, char outcome);
 /* Keep the current analysis's values as the service's totals. */
 int convoy__metrics_keep_totals(convoy__service_state *s);
 void convoy__totals_clear(convoy__service_state *s);
+int convoy__background_reset(convoy__service_state *s, size_t n);
+void convoy__background_clear(convoy__service_state *s);
 int convoy__queue_rollback(convoy_state *st, size_t service);
 int convoy__note_rolled_back(convoy_state *st, size_t service);
 

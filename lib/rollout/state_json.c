@@ -58,6 +58,7 @@ enum kind {
     K_NAME,        /* service name, checked against the plan */
     K_METRICS,
     K_TOTALS,      /* the last finished analysis's values, per its metric */
+    K_BACKGROUND,  /* the background analysis's progress, per its metric */
     K_METRIC_NAME, /* the analysis's metric at that position */
     K_OUTCOMES,
 };
@@ -118,6 +119,8 @@ static const field SERVICE_FIELDS[] = {
     {"metrics", K_METRICS, 0, 0, NULL},
     {"totals_step", K_STEP, SV(totals_step), 0, NULL},
     {"totals", K_TOTALS, 0, 0, NULL},
+    {"background_at_ms", K_U64, SV(background_at_ms), 0, NULL},
+    {"background", K_BACKGROUND, 0, 0, NULL},
     {"judge_score", K_DOUBLE, SV(judge_score), 0, NULL},
     {"judge_rounds", K_U32, SV(judge_rounds), UINT32_MAX, NULL},
     {"history_written", K_BOOL, SV(history_written), 0, NULL},
@@ -246,6 +249,19 @@ static void put_metrics(writer *w, const convoy__service_state *s)
     put_progress(w, s->metrics, s->n_metrics);
 }
 
+static const convoy_analysis *background_of(const convoy_service *svc)
+{
+    return svc->background ? svc->background->analysis : NULL;
+}
+
+static void put_background(writer *w, const convoy__service_state *s)
+{
+    const convoy_analysis *current = w->analysis;
+    w->analysis = background_of(&w->st->plan->services[w->service]);
+    put_progress(w, s->background, s->n_background);
+    w->analysis = current;
+}
+
 static void put_totals(writer *w, const convoy__service_state *s)
 {
     const convoy_analysis *current = w->analysis;
@@ -314,6 +330,9 @@ static void put_value(writer *w, const field *f, const void *base)
         break;
     case K_TOTALS:
         put_totals(w, base);
+        break;
+    case K_BACKGROUND:
+        put_background(w, base);
         break;
     case K_METRIC_NAME:
         if (w->analysis && w->metric < w->analysis->n_metrics)
@@ -596,7 +615,8 @@ static int read_step(reader *r, const cJSON *node, const convoy_service *svc, in
  * (the defaults convoy__state_alloc set). */
 static int optional_key(const char *key)
 {
-    return strcmp(key, "totals_step") == 0 || strcmp(key, "totals") == 0;
+    return strcmp(key, "totals_step") == 0 || strcmp(key, "totals") == 0 ||
+           strcmp(key, "background_at_ms") == 0 || strcmp(key, "background") == 0;
 }
 
 static int read_object(reader *r, const cJSON *obj, const field *t, size_t n, void *base,
@@ -783,9 +803,10 @@ static int read_metrics(reader *r, const cJSON *node, convoy__service_state *s,
     return CONVOY_OK;
 }
 
-/* Totals: one entry per metric of the analysis at totals_step, or none. */
-static int read_totals(reader *r, const cJSON *node, convoy__service_state *s,
-                       const convoy_service *svc)
+/* Totals (one entry per metric of the analysis at totals_step) and the
+ * background run (per metric of the background analysis), or none. */
+static int read_progress(reader *r, const cJSON *node, const convoy_analysis *an,
+                         const char *what, convoy__metric_progress **out, size_t *n_out)
 {
     if (!node)
         return CONVOY_OK; /* an optional key */
@@ -794,20 +815,20 @@ static int read_totals(reader *r, const cJSON *node, convoy__service_state *s,
     size_t n = (size_t)cJSON_GetArraySize(node);
     if (!n)
         return CONVOY_OK;
-    const convoy_analysis *an = analysis_at(svc, s->totals_step);
     if (!an)
-        return invalid(r, node, 0, "totals, but totals_step is not an analysis step");
+        return invalid(r, node, 0, "%s, but the plan has no such analysis here", what);
     if (n != an->n_metrics)
         return invalid(r, node, 0, "%zu entries, but analysis \"%s\" has %zu metrics", n,
                        an->name, an->n_metrics);
-    s->totals = convoy__calloc(n, sizeof *s->totals);
-    if (!s->totals)
+    convoy__metric_progress *p = convoy__calloc(n, sizeof *p);
+    if (!p)
         return convoy__fail(CONVOY_E_NOMEM, "out of memory reading a rollout state");
-    s->n_totals = n;
+    *out = p;
+    *n_out = n;
     size_t k = 0;
     for (const cJSON *c = node->child; c; c = c->next, k++) {
         size_t mark = path_push_index(r, k);
-        int rc = read_metric(r, c, &s->totals[k], &an->metrics[k]);
+        int rc = read_metric(r, c, &p[k], &an->metrics[k]);
         if (rc != CONVOY_OK)
             return rc;
         path_pop(r, mark);
@@ -828,11 +849,18 @@ static int read_service(reader *r, const cJSON *node, convoy_state *st, size_t i
     double judge_score = s->judge_score;
     uint32_t judge_rounds = s->judge_rounds;
     for (size_t k = 0; k < COUNT(SERVICE_FIELDS); k++) {
-        if (SERVICE_FIELDS[k].kind != K_METRICS && SERVICE_FIELDS[k].kind != K_TOTALS)
+        int kind = SERVICE_FIELDS[k].kind;
+        if (kind != K_METRICS && kind != K_TOTALS && kind != K_BACKGROUND)
             continue; /* the name was checked with the plan */
         size_t mark = path_push(r, SERVICE_FIELDS[k].key);
-        rc = SERVICE_FIELDS[k].kind == K_METRICS ? read_metrics(r, found[k], s, svc)
-                                                 : read_totals(r, found[k], s, svc);
+        if (kind == K_METRICS)
+            rc = read_metrics(r, found[k], s, svc);
+        else if (kind == K_TOTALS)
+            rc = read_progress(r, found[k], analysis_at(svc, s->totals_step), "totals",
+                               &s->totals, &s->n_totals);
+        else
+            rc = read_progress(r, found[k], background_of(svc), "background progress",
+                               &s->background, &s->n_background);
         if (rc != CONVOY_OK)
             return rc;
         path_pop(r, mark);

@@ -1384,6 +1384,46 @@ static void next_due_after_resume(void **state)
     unlink(state_path);
 }
 
+/* ---- background analysis ---------------------------------------------------------- */
+
+static const char BACKGROUND_PLAN[] =
+    "{\"name\": \"bg\", \"analyses\": {\"errors\": {\"metrics\": [{\"name\": \"error-rate\","
+    " \"provider\": {\"prometheus\": {\"query\": \"q\"}}, \"interval\": \"1m\","
+    " \"success\": \"<0.01\", \"failure\": \">=0.05\"}]}},"
+    " \"services\": [{\"name\": \"api\", \"owner\": \"team-api\", \"background_analysis\": \"errors\","
+    "   \"steps\": [{\"set_weight\": 10}, {\"pause\": \"5m\"}, {\"set_weight\": 50}, {\"pause\": \"5m\"}]}]}";
+
+/* A background analysis is measured across the steps (Argo's background
+ * analysis): every minute while the service runs its steps, and a failure
+ * in the middle of a pause rolls back. */
+static void background_analysis(void **state)
+{
+    (void)state;
+    harness *h = rt_harness();
+    rt_init(h, BACKGROUND_PLAN, NULL);
+    rt_open(h);
+    assert_int_equal(rt_run(h), CONVOY_ROLLOUT_PROMOTED);
+    /* Measured at 0, 60, ..., 540 s: ten values across both pauses. */
+    size_t measured = 0;
+    for (size_t k = 0; k < h->n_records; k++)
+        measured += strstr(h->records[k], "\"action\":\"query-metric\"") != NULL;
+    if (measured < 9)
+        fail_msg("%zu background measurements over a 10-minute rollout", measured);
+    rt_free(h);
+
+    h = rt_harness();
+    rt_init(h, BACKGROUND_PLAN,
+            "{\"metrics\": {\"api\": {\"candidate\": {\"error-rate\": [[0, 0.001], [400, 0.2]]}}}}");
+    rt_open(h);
+    assert_int_equal(rt_run(h), CONVOY_ROLLOUT_ROLLED_BACK);
+    long rb = rt_find(h, 0, "decision", "rollback", "api");
+    assert_true(rb >= 0);
+    assert_non_null(strstr(h->records[rb], "\"gate\":\"background\""));
+    assert_true(rt_num(h->records[rb], "time_ms") == 420000);
+    assert_state(h, "api", CONVOY_SERVICE_ROLLED_BACK);
+    rt_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1414,6 +1454,7 @@ int main(void)
         RT_TEST(scope_all_stops_the_convoy),
         RT_TEST(failure_budget_reevaluates_later),
         RT_TEST(next_due_after_resume),
+        RT_TEST(background_analysis),
     };
     return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
 }

@@ -843,6 +843,54 @@ static void test_estimates_max_parallel(void **state)
 
 /* ------------------------------------------------------------- serialisation */
 
+/* background_analysis: resolved like a step's analysis (templates too),
+ * inherited from defaults, written back, and only a measurement analysis. */
+static void test_background_analysis(void **state)
+{
+    (void)state;
+    static const char ANALYSES[] =
+        "'analyses': {'errors': {'metrics': [{'name': 'error-rate', 'provider': {'prometheus': "
+        "{'query': 'q'}}, 'interval': '1m', 'success': '<0.01'}]},"
+        " 'judged': {'judge': {'pass': 90, 'marginal': 50}, 'metrics': [{'name': 'p99', "
+        "'provider': {'prometheus': {'query': 'q'}}}]}}";
+    char text[1024];
+    snprintf(text, sizeof text,
+             "{'name': 'bg', %s, 'defaults': {'background_analysis': 'errors'}, 'services': ["
+             "{'name': 'a', 'steps': [{'set_weight': 10}]},"
+             "{'name': 'b', 'background_analysis': 'errors', 'steps': [{'set_weight': 10}]}]}",
+             ANALYSES);
+    convoy_plan *plan = parse_q(text);
+    const convoy_analysis *an = convoy_service_background_analysis(svc(plan, "b"));
+    assert_non_null(an);
+    assert_string_equal(convoy_analysis_name(an), "errors");
+    assert_ptr_equal(convoy_service_background_analysis(svc(plan, "a")), an);
+    assert_null(convoy_service_background_analysis(NULL));
+    assert_round_trip(plan);
+    size_t len = 0;
+    char *json = to_json(plan, 0, &len);
+    assert_non_null(strstr(json, "\"background_analysis\":\"errors\""));
+    convoy_free(json);
+    convoy_plan_free(plan);
+
+    convoy_diagnostics *d = NULL;
+    snprintf(text, sizeof text,
+             "{'name': 'bg', %s, 'services': [{'name': 'a', 'background_analysis': 'erors',"
+             " 'steps': [{'set_weight': 10}]}]}",
+             ANALYSES);
+    assert_int_equal(parse_q_fail(text, NULL, &d), CONVOY_E_INVALID);
+    assert_true(has_problem(d, CONVOY_P_UNKNOWN_REF));
+    assert_string_equal(convoy_diagnostic_pointer(d, 0), "/services/0/background_analysis");
+    convoy_diagnostics_free(d);
+    snprintf(text, sizeof text,
+             "{'name': 'bg', %s, 'services': [{'name': 'a', 'background_analysis': 'judged',"
+             " 'steps': [{'set_weight': 10}]}]}",
+             ANALYSES);
+    d = NULL;
+    assert_int_equal(parse_q_fail(text, NULL, &d), CONVOY_E_INVALID);
+    assert_true(has_problem(d, CONVOY_P_TYPE));
+    convoy_diagnostics_free(d);
+}
+
 static void test_round_trip_examples(void **state)
 {
     (void)state;
@@ -1706,6 +1754,7 @@ int main(void)
         cmocka_unit_test(test_estimates_step_dependencies_and_flags),
         cmocka_unit_test(test_estimates_max_parallel),
         cmocka_unit_test(test_round_trip_examples),
+        cmocka_unit_test(test_background_analysis),
         cmocka_unit_test(test_canonical_ignores_key_order_and_layout),
         cmocka_unit_test(test_to_json_bad_arguments),
         cmocka_unit_test(test_flagger_shorthand),
