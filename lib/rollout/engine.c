@@ -247,6 +247,7 @@ int convoy__verdict(convoy_rollout *r, const convoy_verdict *v)
     convoy__service_state *s = &r->st->services[i];
     r->st->failed_evaluations = convoy_decision_failed_evaluations(d);
     convoy__record_decision(r, d, v, "gate");
+    convoy__fire_hooks(r, i, "event"); /* Flagger's event hooks: every decision */
     int failed = v->phase != CONVOY_PHASE_SUCCESSFUL;
     switch (convoy_decision_kind(d)) {
     case CONVOY_DECISION_CONTINUE:

@@ -48,6 +48,9 @@ int convoy__records_flush(convoy_rollout *r);
 int convoy__service_advance(convoy_rollout *r, size_t service);
 int convoy__rollback_advance(convoy_rollout *r);
 int convoy__can_start(const convoy_rollout *r, size_t service);
+/* Notification webhooks of `type` (post-rollout, event): called once each,
+ * answers ignored. */
+void convoy__fire_hooks(convoy_rollout *r, size_t service, const char *type);
 /* can_start, unless an abort or a scope-all rollback stopped new starts. */
 int convoy__may_start(const convoy_rollout *r, size_t service);
 /* Calls the action (with retries and backoff bookkeeping). */

@@ -237,7 +237,7 @@ static int run_hooks(convoy_rollout *r, size_t i, const char *type, convoy_verdi
 }
 
 /* Notification webhooks (post-rollout, event): called once, answer ignored. */
-static void fire_hooks(convoy_rollout *r, size_t i, const char *type)
+void convoy__fire_hooks(convoy_rollout *r, size_t i, const char *type)
 {
     const convoy_service *svc = P(r, i);
     for (size_t k = 0; k < svc->n_hooks; k++) {
@@ -673,7 +673,7 @@ static int promote(convoy_rollout *r, size_t i)
     convoy__enter(r, i, CONVOY_SERVICE_PROMOTED);
     s->step = CONVOY_STEP_PROMOTED;
     convoy__record_event(r, i, "promoted", NULL);
-    fire_hooks(r, i, "post-rollout");
+    convoy__fire_hooks(r, i, "post-rollout");
     return 1;
 }
 
@@ -754,7 +754,7 @@ int convoy__rollback_advance(convoy_rollout *r)
         if (convoy__note_rolled_back(st, i) != CONVOY_OK)
             r->failed = CONVOY_E_NOMEM;
         convoy__record_event(r, i, "rolled_back", NULL);
-        fire_hooks(r, i, "post-rollout");
+        convoy__fire_hooks(r, i, "post-rollout");
         return 1;
     }
     return 0;

@@ -1424,6 +1424,29 @@ static void background_analysis(void **state)
     rt_free(h);
 }
 
+/* Flagger's event webhooks are called at every decision about the service;
+ * post-rollout once it is promoted. */
+static void event_webhooks(void **state)
+{
+    (void)state;
+    harness *h = rt_harness();
+    rt_init(h,
+            "{\"name\": \"ev\", \"analyses\": {\"errors\": {\"metrics\": [{\"name\": \"error-rate\","
+            " \"provider\": {\"prometheus\": {\"query\": \"q\"}}, \"success\": \"<0.01\"}]}},"
+            " \"services\": [{\"name\": \"api\", \"webhooks\": ["
+            "  {\"name\": \"audit\", \"url\": \"http://127.0.0.1:1/\", \"type\": \"event\"},"
+            "  {\"name\": \"after\", \"url\": \"http://127.0.0.1:1/\", \"type\": \"post-rollout\"}],"
+            " \"steps\": [{\"set_weight\": 10}, {\"analysis\": \"errors\"}, {\"set_weight\": 50},"
+            "             {\"analysis\": \"errors\"}]}]}",
+            NULL);
+    rt_open(h);
+    assert_int_equal(rt_run(h), CONVOY_ROLLOUT_PROMOTED);
+    /* Two analyses, two decisions: two event calls, one post-rollout call. */
+    assert_int_equal(convoy_state_decisions(ST(h)), 2);
+    assert_int_equal(rt_calls(h, CONVOY_ACTION_WEBHOOK, rt_index(h->plan, "api")), 3);
+    rt_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1455,6 +1478,7 @@ int main(void)
         RT_TEST(failure_budget_reevaluates_later),
         RT_TEST(next_due_after_resume),
         RT_TEST(background_analysis),
+        RT_TEST(event_webhooks),
     };
     return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
 }
