@@ -72,6 +72,10 @@ static int query(convoy_rollout *r, size_t i, const convoy_metric *m, int varian
 static void record_measurement(convoy_rollout *r, size_t i, const convoy_metric *m, int has_value,
                                double value, int outcome)
 {
+    if (!convoy__records_read(r)) {
+        convoy__record_action(r, i, CONVOY_ACTION_QUERY_METRIC, CONVOY_OK, NULL); /* counted */
+        return;
+    }
     char detail[160];
     if (has_value)
         snprintf(detail, sizeof detail, "%s = %.6g -> %s", m->name, value,

@@ -43,6 +43,9 @@ void convoy__record_event(convoy_rollout *r, size_t service, const char *event,
 void convoy__record_decision(convoy_rollout *r, const convoy_decision *d,
                              const convoy_verdict *v, const char *decided_by);
 int convoy__records_flush(convoy_rollout *r);
+/* Whether anyone reads the records (a log file or a notify callback): when
+ * not, callers skip building their details. */
+int convoy__records_read(const convoy_rollout *r);
 
 /* service.c: one service's state machine. Returns 1 when it moved. */
 int convoy__service_advance(convoy_rollout *r, size_t service);

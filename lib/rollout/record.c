@@ -9,6 +9,22 @@
 #include "plan/canon.h"
 #include "plan/model.h"
 
+/* Nobody reads the records (no log file, no notify callback): count them
+ * (the state does) but do not format them, the engine's largest cost. */
+int convoy__records_read(const convoy_rollout *r)
+{
+    return r->log.fd >= 0 || r->be.notify;
+}
+
+static int unread(convoy_rollout *r)
+{
+    if (convoy__records_read(r))
+        return 0;
+    r->st->records++;
+    r->changed = 1;
+    return 1;
+}
+
 static void begin(convoy_rollout *r, convoy__buf *b, const char *type, size_t service)
 {
     convoy_state *st = r->st;
@@ -68,6 +84,8 @@ static void put_opt_number(convoy__buf *b, const char *key, double value)
 
 void convoy__record_action(convoy_rollout *r, size_t service, int kind, int rc, const char *detail)
 {
+    if (unread(r))
+        return;
     convoy__buf b = {0};
     begin(r, &b, "action", service);
     /* Gates (queries, approvals, webhooks) are asked without retries: their
@@ -85,6 +103,8 @@ void convoy__record_action(convoy_rollout *r, size_t service, int kind, int rc, 
 
 void convoy__record_event(convoy_rollout *r, size_t service, const char *event, const char *detail)
 {
+    if (unread(r))
+        return;
     convoy__buf b = {0};
     begin(r, &b, "event", service);
     convoy__buf_puts(&b, ",\"event\":");
@@ -106,9 +126,11 @@ static const char *gate_name(int gate)
 void convoy__record_decision(convoy_rollout *r, const convoy_decision *d, const convoy_verdict *v,
                              const char *decided_by)
 {
+    r->st->decisions++;
+    if (unread(r))
+        return;
     convoy__buf b = {0};
     size_t service = d ? convoy_decision_service(d) : (v ? v->service : (size_t)-1);
-    r->st->decisions++;
     begin(r, &b, "decision", service);
     if (d) {
         convoy__buf_printf(&b, ",\"decision\":\"%s\"",
