@@ -8,6 +8,7 @@
  */
 #include "cli.h"
 #include "gate_util.h"
+#include "json_kind.h"
 #include "jsonw.h"
 
 #include <cjson/cJSON.h>
@@ -40,17 +41,6 @@ static int bad(const char *file, const char *where, const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
     return -1;
-}
-
-static const char *type_name(const cJSON *j)
-{
-    if (cJSON_IsObject(j)) return "an object";
-    if (cJSON_IsArray(j)) return "an array";
-    if (cJSON_IsString(j)) return "a string";
-    if (cJSON_IsNumber(j)) return "a number";
-    if (cJSON_IsBool(j)) return "a boolean";
-    if (cJSON_IsNull(j)) return "null";
-    return "an invalid value";
 }
 
 /* Whole file (or stdin) into a NUL-terminated buffer. */
@@ -123,7 +113,7 @@ static int get_number(const char *file, const cJSON *obj, const char *key, doubl
     if (!v)
         return bad(file, NULL, "'%s' is required", key);
     if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
-        return bad(file, key, "a number was expected, not %s", type_name(v));
+        return bad(file, key, "a number was expected, not %s", json_kind(v));
     *out = v->valuedouble;
     return 0;
 }
@@ -174,7 +164,7 @@ static int read_metrics(const char *file, const cJSON *arr, score_input *in)
         convoy_scored_metric *sm = &in->metrics[i];
         snprintf(where, sizeof where, "metrics[%zu]", i);
         if (!cJSON_IsObject(m))
-            return bad(file, where, "an object was expected, not %s", type_name(m));
+            return bad(file, where, "an object was expected, not %s", json_kind(m));
         if (check_keys(file, where, m, keys, sizeof keys / sizeof keys[0]))
             return -1;
 
@@ -182,7 +172,7 @@ static int read_metrics(const char *file, const cJSON *arr, score_input *in)
         if (!name)
             return bad(file, where, "'name' is required");
         if (!cJSON_IsString(name))
-            return bad(file, where, "name: a string was expected, not %s", type_name(name));
+            return bad(file, where, "name: a string was expected, not %s", json_kind(name));
         sm->name = name->valuestring;
 
         const cJSON *cls = cJSON_GetObjectItemCaseSensitive(m, "classification");
@@ -198,7 +188,7 @@ static int read_metrics(const char *file, const cJSON *arr, score_input *in)
 
         const cJSON *crit = cJSON_GetObjectItemCaseSensitive(m, "critical");
         if (crit && !cJSON_IsBool(crit))
-            return bad(file, where, "critical: a boolean was expected, not %s", type_name(crit));
+            return bad(file, where, "critical: a boolean was expected, not %s", json_kind(crit));
         sm->critical = cJSON_IsTrue(crit);
 
         const cJSON *gs = cJSON_GetObjectItemCaseSensitive(m, "groups");
@@ -207,12 +197,12 @@ static int read_metrics(const char *file, const cJSON *arr, score_input *in)
             const cJSON *e;
             size_t k = 0;
             if (!cJSON_IsArray(gs))
-                return bad(file, where, "groups: an array was expected, not %s", type_name(gs));
+                return bad(file, where, "groups: an array was expected, not %s", json_kind(gs));
             cJSON_ArrayForEach(e, gs)
             {
                 if (!cJSON_IsString(e))
                     return bad(file, where, "groups[%zu]: a string was expected, not %s", k,
-                               type_name(e));
+                               json_kind(e));
                 in->groups[g++] = e->valuestring;
                 k++;
             }
@@ -229,7 +219,7 @@ static int read_input(const char *file, const cJSON *root, score_input *in)
     static const char *const keys[] = {"pass", "marginal", "group_weights", "metrics"};
 
     if (!cJSON_IsObject(root))
-        return bad(file, NULL, "an object was expected, not %s", type_name(root));
+        return bad(file, NULL, "an object was expected, not %s", json_kind(root));
     if (check_keys(file, NULL, root, keys, sizeof keys / sizeof keys[0]) ||
         get_number(file, root, "pass", &in->pass) ||
         get_number(file, root, "marginal", &in->marginal))
@@ -240,7 +230,7 @@ static int read_input(const char *file, const cJSON *root, score_input *in)
         const cJSON *e;
         size_t k = 0;
         if (!cJSON_IsObject(gw))
-            return bad(file, "group_weights", "an object was expected, not %s", type_name(gw));
+            return bad(file, "group_weights", "an object was expected, not %s", json_kind(gw));
         for (e = gw->child; e; e = e->next)
             for (const cJSON *d = e->next; d; d = d->next)
                 if (strcmp(e->string, d->string) == 0)
@@ -252,7 +242,7 @@ static int read_input(const char *file, const cJSON *root, score_input *in)
         {
             if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble))
                 return bad(file, "group_weights", "%s: a number was expected, not %s", e->string,
-                           type_name(e));
+                           json_kind(e));
             in->weights[k].group = e->string;
             in->weights[k].weight = e->valuedouble;
             k++;
@@ -264,7 +254,7 @@ static int read_input(const char *file, const cJSON *root, score_input *in)
     if (!metrics)
         return bad(file, NULL, "'metrics' is required");
     if (!cJSON_IsArray(metrics))
-        return bad(file, "metrics", "an array was expected, not %s", type_name(metrics));
+        return bad(file, "metrics", "an array was expected, not %s", json_kind(metrics));
     return read_metrics(file, metrics, in);
 }
 

@@ -14,6 +14,7 @@
  * 64 KiB at a time.
  */
 #include "cli.h"
+#include "json_kind.h"
 #include "jsonw.h"
 #include "traffic_cli.h"
 
@@ -54,27 +55,16 @@ static int bad(bulk *b, const char *fmt, ...)
     return -1;
 }
 
-static const char *type_name(const cJSON *j)
-{
-    if (cJSON_IsObject(j)) return "an object";
-    if (cJSON_IsArray(j)) return "an array";
-    if (cJSON_IsString(j)) return "a string";
-    if (cJSON_IsNumber(j)) return "a number";
-    if (cJSON_IsBool(j)) return "a boolean";
-    if (cJSON_IsNull(j)) return "null";
-    return "an invalid value";
-}
-
 /* The string members of `obj` into `list`. */
 static int read_pairs(bulk *b, pair_list *list, const cJSON *obj, const char *what)
 {
     list->n = 0;
     if (!cJSON_IsObject(obj))
-        return bad(b, "\"%s\" must be an object of strings, not %s", what, type_name(obj));
+        return bad(b, "\"%s\" must be an object of strings, not %s", what, json_kind(obj));
     for (const cJSON *c = obj->child; c; c = c->next) {
         if (!cJSON_IsString(c))
             return bad(b, "\"%s\": the value of \"%s\" must be a string, not %s", what,
-                       c->string, type_name(c));
+                       c->string, json_kind(c));
         if (list->n == list->cap) {
             size_t ncap = list->cap ? list->cap * 2 : 16;
             convoy_pair *p = realloc(list->items, ncap * sizeof *p);
@@ -99,7 +89,7 @@ static int read_request(bulk *b, const cJSON *doc, convoy_request *req)
     unsigned seen = 0;
 
     if (!cJSON_IsObject(doc))
-        return bad(b, "a request must be a JSON object, not %s", type_name(doc));
+        return bad(b, "a request must be a JSON object, not %s", json_kind(doc));
     b->headers.n = b->cookies.n = b->attrs.n = 0;
     for (const cJSON *c = doc->child; c; c = c->next) {
         const char *k = c->string;
@@ -108,7 +98,7 @@ static int read_request(bulk *b, const cJSON *doc, convoy_request *req)
         if (strcmp(k, "key") == 0 || strcmp(k, "request_id") == 0) {
             bit = k[0] == 'k' ? KEY : REQUEST_ID;
             if (!cJSON_IsString(c))
-                return bad(b, "\"%s\" must be a string, not %s", k, type_name(c));
+                return bad(b, "\"%s\" must be a string, not %s", k, json_kind(c));
             if (bit == KEY) {
                 req->key = c->valuestring;
                 req->key_len = CONVOY_NTS;

@@ -84,3 +84,22 @@ char *convoy__strdup(const char *s)
 {
     return s ? convoy__strndup(s, strlen(s)) : NULL;
 }
+
+int convoy__grow(void *array, size_t *cap, size_t n, size_t size, size_t first)
+{
+    if (n < *cap)
+        return 0;
+    size_t grown_cap = *cap ? *cap * 2 : first;
+    if (grown_cap < *cap || (size && grown_cap > SIZE_MAX / size))
+        return -1;
+    /* `array` points at a T*, not a void*: read and write it as bytes
+     * rather than through a void** lvalue. */
+    void *old;
+    memcpy(&old, array, sizeof old);
+    void *grown = convoy__realloc(old, *cap * size, grown_cap * size);
+    if (!grown)
+        return -1;
+    memcpy(array, &grown, sizeof grown);
+    *cap = grown_cap;
+    return 0;
+}

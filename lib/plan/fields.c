@@ -10,16 +10,7 @@
 #include "canon.h"
 #include "core/alloc.h"
 #include "values.h"
-
-static const char *type_name(const cJSON *node)
-{
-    if (cJSON_IsObject(node)) return "an object";
-    if (cJSON_IsArray(node)) return "an array";
-    if (cJSON_IsString(node)) return "a string";
-    if (cJSON_IsNumber(node)) return "a number";
-    if (cJSON_IsBool(node)) return "a boolean";
-    return "null";
-}
+#include "json_tree.h"
 
 void *convoy__alloc(convoy__build *b, size_t count, size_t size)
 {
@@ -79,7 +70,7 @@ int convoy__fields(convoy__build *b, const cJSON *obj, const char *what,
         found[i] = NULL;
     if (!cJSON_IsObject(obj)) {
         convoy__report(b->d, CONVOY_P_TYPE, obj, 0, "%s must be an object, not %s", what,
-                       type_name(obj));
+                       convoy__json_type_name(obj));
         return 0;
     }
     for (const cJSON *c = obj->child; c; c = c->next) {
@@ -111,7 +102,7 @@ const char *convoy__string(convoy__build *b, const cJSON *node, int allow_empty)
 {
     if (!cJSON_IsString(node)) {
         convoy__report(b->d, CONVOY_P_TYPE, node, 0, "\"%s\" must be a string, not %s",
-                       node->string ? node->string : "value", type_name(node));
+                       node->string ? node->string : "value", convoy__json_type_name(node));
         return NULL;
     }
     if (!allow_empty && !node->valuestring[0]) {
@@ -126,7 +117,7 @@ int convoy__bool(convoy__build *b, const cJSON *node, int *out)
 {
     if (!cJSON_IsBool(node)) {
         convoy__report(b->d, CONVOY_P_TYPE, node, 0, "\"%s\" must be true or false, not %s",
-                       node->string ? node->string : "value", type_name(node));
+                       node->string ? node->string : "value", convoy__json_type_name(node));
         return 0;
     }
     *out = cJSON_IsTrue(node) ? 1 : 0;
@@ -137,7 +128,7 @@ int convoy__number(convoy__build *b, const cJSON *node, double min, double max, 
 {
     if (!cJSON_IsNumber(node)) {
         convoy__report(b->d, CONVOY_P_TYPE, node, 0, "\"%s\" must be a number, not %s",
-                       node->string ? node->string : "value", type_name(node));
+                       node->string ? node->string : "value", convoy__json_type_name(node));
         return 0;
     }
     double v = node->valuedouble;
@@ -156,7 +147,7 @@ int convoy__int(convoy__build *b, const cJSON *node, long long min, long long ma
     if (!cJSON_IsNumber(node) || node->valuedouble != floor(node->valuedouble)) {
         convoy__report(b->d, CONVOY_P_TYPE, node, 0, "\"%s\" must be a whole number, not %s",
                        node->string ? node->string : "value",
-                       cJSON_IsNumber(node) ? "a fraction" : type_name(node));
+                       cJSON_IsNumber(node) ? "a fraction" : convoy__json_type_name(node));
         return 0;
     }
     double v = node->valuedouble;
@@ -176,7 +167,7 @@ int convoy__duration(convoy__build *b, const cJSON *node, uint64_t *ms)
     if (!cJSON_IsString(node)) {
         convoy__report(b->d, CONVOY_P_TYPE, node, 0,
                        "\"%s\" must be a duration string such as \"30s\" or \"5m\", not %s",
-                       node->string ? node->string : "value", type_name(node));
+                       node->string ? node->string : "value", convoy__json_type_name(node));
         return 0;
     }
     if (convoy__parse_duration(ms, &why, node->valuestring) != 0) {
@@ -193,7 +184,7 @@ int convoy__weight(convoy__build *b, const cJSON *node, uint32_t *bp)
     if (!cJSON_IsNumber(node)) {
         convoy__report(b->d, CONVOY_P_TYPE, node, 0,
                        "\"%s\" must be a number (a percentage 0-100), not %s", what,
-                       type_name(node));
+                       convoy__json_type_name(node));
         return 0;
     }
     int rc = convoy__weight_bp(bp, node->valuedouble);

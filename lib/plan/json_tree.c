@@ -204,3 +204,18 @@ cJSON *convoy__json_tree(convoy__arena *arena, const char *text, size_t len)
     cJSON *root = read_value(&b);
     return b.oom ? NULL : root;
 }
+
+const char *convoy__json_type_name(const cJSON *node)
+{
+    if (cJSON_IsObject(node))
+        return "an object";
+    if (cJSON_IsArray(node))
+        return "an array";
+    if (cJSON_IsString(node))
+        return "a string";
+    if (cJSON_IsNumber(node))
+        return "a number";
+    if (cJSON_IsBool(node))
+        return "a boolean";
+    return "null";
+}

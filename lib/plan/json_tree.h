@@ -15,4 +15,8 @@
 /* NULL when out of memory. The text must have passed convoy__json_check. */
 cJSON *convoy__json_tree(convoy__arena *arena, const char *text, size_t len);
 
+/* "an object", "an array", "a string", "a number", "a boolean" or "null":
+ * a node's kind for messages ("expected an array, found a string"). */
+const char *convoy__json_type_name(const cJSON *node);
+
 #endif

@@ -37,15 +37,9 @@ int convoy_samples_add(convoy_samples *s, double value)
         return convoy__fail(CONVOY_E_LIMIT, "more than %u values in one metric query",
                             CONVOY__MAX_SAMPLES);
     }
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        double *grown = convoy__realloc(s->values, s->cap * sizeof *grown, cap * sizeof *grown);
-        if (!grown) {
-            s->failed = 1;
-            return convoy__fail(CONVOY_E_NOMEM, "out of memory storing metric values");
-        }
-        s->values = grown;
-        s->cap = cap;
+    if (convoy__grow(&s->values, &s->cap, s->n, sizeof *s->values, 64) != 0) {
+        s->failed = 1;
+        return convoy__fail(CONVOY_E_NOMEM, "out of memory storing metric values");
     }
     s->values[s->n++] = value;
     return CONVOY_OK;

@@ -135,15 +135,9 @@ static int add_line(convoy__history *h, const char *text, size_t len, size_t lin
         convoy__arena_free(&scratch);
         return nomem();
     }
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? h->cap * 2 : 64;
-        hist_entry *grown = convoy__realloc(h->entries, h->cap * sizeof *grown, cap * sizeof *grown);
-        if (!grown) {
-            convoy__arena_free(&scratch);
-            return nomem();
-        }
-        h->entries = grown;
-        h->cap = cap;
+    if (convoy__grow(&h->entries, &h->cap, h->n, sizeof *h->entries, 64) != 0) {
+        convoy__arena_free(&scratch);
+        return nomem();
     }
     int oom = 0;
     hist_entry *e = &h->entries[h->n];

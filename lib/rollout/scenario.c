@@ -27,16 +27,6 @@ typedef struct reader {
     size_t series_cap, rules_cap;
 } reader;
 
-static const char *type_name(const cJSON *node)
-{
-    if (cJSON_IsObject(node)) return "an object";
-    if (cJSON_IsArray(node)) return "an array";
-    if (cJSON_IsString(node)) return "a string";
-    if (cJSON_IsNumber(node)) return "a number";
-    if (cJSON_IsBool(node)) return "a boolean";
-    return "null";
-}
-
 /* ---- locating a problem ------------------------------------------------ */
 
 /* Pre-order walk to `target`, building its JSON Pointer and counting its
@@ -142,15 +132,8 @@ static int check_key(const reader *r, const cJSON *obj, const cJSON *member,
 static convoy__series *push_series(reader *r)
 {
     convoy__scenario *sc = r->sc;
-    if (sc->n_series == r->series_cap) {
-        size_t cap = r->series_cap ? r->series_cap * 2 : 8;
-        convoy__series *grown =
-            convoy__realloc(sc->series, r->series_cap * sizeof *grown, cap * sizeof *grown);
-        if (!grown)
-            return NULL;
-        sc->series = grown;
-        r->series_cap = cap;
-    }
+    if (convoy__grow(&sc->series, &r->series_cap, sc->n_series, sizeof *sc->series, 8) != 0)
+        return NULL;
     convoy__series *s = &sc->series[sc->n_series++];
     memset(s, 0, sizeof *s);
     return s;
@@ -159,15 +142,8 @@ static convoy__series *push_series(reader *r)
 static convoy__rule *push_rule(reader *r)
 {
     convoy__scenario *sc = r->sc;
-    if (sc->n_rules == r->rules_cap) {
-        size_t cap = r->rules_cap ? r->rules_cap * 2 : 8;
-        convoy__rule *grown =
-            convoy__realloc(sc->rules, r->rules_cap * sizeof *grown, cap * sizeof *grown);
-        if (!grown)
-            return NULL;
-        sc->rules = grown;
-        r->rules_cap = cap;
-    }
+    if (convoy__grow(&sc->rules, &r->rules_cap, sc->n_rules, sizeof *sc->rules, 8) != 0)
+        return NULL;
     convoy__rule *rule = &sc->rules[sc->n_rules++];
     memset(rule, 0, sizeof *rule);
     return rule;
@@ -221,16 +197,9 @@ static int unknown_metric(const reader *r, const cJSON *member, const convoy_ser
     for (size_t i = 0; i <= convoy_service_step_count(svc); i++) {
         const convoy_analysis *an = convoy__service_analysis(svc, i);
         for (size_t m = 0; an && m < convoy_analysis_metric_count(an); m++) {
-            if (n == cap) {
-                size_t grown_cap = cap ? cap * 2 : 16;
-                const char **grown =
-                    convoy__realloc(names, cap * sizeof *names, grown_cap * sizeof *names);
-                if (!grown) {
-                    convoy__dealloc(names);
-                    return oom();
-                }
-                names = grown;
-                cap = grown_cap;
+            if (convoy__grow(&names, &cap, n, sizeof *names, 16) != 0) {
+                convoy__dealloc(names);
+                return oom();
             }
             names[n++] = convoy_metric_name(convoy_analysis_metric(an, m));
         }
@@ -254,7 +223,7 @@ static int read_points(reader *r, const cJSON *arr, convoy__series *s)
     if (!cJSON_IsArray(arr))
         return invalid(r, arr, 0,
                        "metric \"%.64s\" must be an array of [seconds, value] points, not %s",
-                       arr->string, type_name(arr));
+                       arr->string, convoy__json_type_name(arr));
     size_t n = (size_t)cJSON_GetArraySize(arr);
     if (n == 0)
         return invalid(r, arr, 0, "metric \"%.64s\" has no points; give at least one",
@@ -266,11 +235,11 @@ static int read_points(reader *r, const cJSON *arr, convoy__series *s)
     for (const cJSON *p = arr->child; p; p = p->next, i++) {
         if (!cJSON_IsArray(p) || cJSON_GetArraySize(p) != 2)
             return invalid(r, p, 0, "a point is [seconds, value], not %s",
-                           cJSON_IsArray(p) ? "an array of another length" : type_name(p));
+                           cJSON_IsArray(p) ? "an array of another length" : convoy__json_type_name(p));
         const cJSON *t = p->child, *v = p->child->next;
         if (!cJSON_IsNumber(t) || !isfinite(t->valuedouble) || t->valuedouble < 0)
             return invalid(r, t, 0, "a point's time is a number of seconds >= 0, not %s",
-                           cJSON_IsNumber(t) ? "a negative or infinite number" : type_name(t));
+                           cJSON_IsNumber(t) ? "a negative or infinite number" : convoy__json_type_name(t));
         if (i > 0 && !(t->valuedouble > pts[i - 1].t))
             return invalid(r, t, 0,
                            "time %g is not after the previous point's %g: times must increase",
@@ -290,7 +259,7 @@ static int read_points(reader *r, const cJSON *arr, convoy__series *s)
         } else {
             return invalid(r, v, 0, "a point's value is a finite number, null (no data) or "
                            "\"NaN\", not %s",
-                           cJSON_IsNumber(v) ? "an infinite number" : type_name(v));
+                           cJSON_IsNumber(v) ? "an infinite number" : convoy__json_type_name(v));
         }
     }
     s->points = pts;
@@ -302,7 +271,7 @@ static int read_variant(reader *r, const cJSON *obj, const convoy_service *svc, 
 {
     if (!cJSON_IsObject(obj))
         return invalid(r, obj, 0, "\"%s\" must be an object of metric name -> points, not %s",
-                       obj->string, type_name(obj));
+                       obj->string, convoy__json_type_name(obj));
     for (const cJSON *m = obj->child; m; m = m->next) {
         int rc = check_duplicate(r, obj, m);
         if (rc != CONVOY_OK)
@@ -330,7 +299,7 @@ static int read_metrics(reader *r, const cJSON *obj)
     if (!cJSON_IsObject(obj))
         return invalid(r, obj, 0,
                        "\"metrics\" must be an object of service -> variant -> metric, not %s",
-                       type_name(obj));
+                       convoy__json_type_name(obj));
     for (const cJSON *s = obj->child; s; s = s->next) {
         int rc = check_duplicate(r, obj, s);
         if (rc != CONVOY_OK)
@@ -341,7 +310,7 @@ static int read_metrics(reader *r, const cJSON *obj)
         if (!cJSON_IsObject(s))
             return invalid(r, s, 0,
                            "service \"%.64s\" must be an object with \"baseline\" and/or "
-                           "\"candidate\", not %s", s->string, type_name(s));
+                           "\"candidate\", not %s", s->string, convoy__json_type_name(s));
         for (const cJSON *v = s->child; v; v = v->next) {
             rc = check_key(r, s, v, VARIANTS, 2, "a service's metrics (variants)");
             if (rc != CONVOY_OK)
@@ -371,7 +340,7 @@ static int read_entry(reader *r, const cJSON *entry, int what)
     const char *list = what == CONVOY__RULE_FAIL ? "\"fail\"" : "\"pending\"";
     if (!cJSON_IsObject(entry))
         return invalid(r, entry, 0, "a %s entry is an object {\"service\", \"action\", ...}, not %s",
-                       list, type_name(entry));
+                       list, convoy__json_type_name(entry));
     /* "times" counts failures; a pending action never answers, so it has
      * no attempts to count. */
     size_t n_keys = what == CONVOY__RULE_FAIL ? 4 : 3;
@@ -394,7 +363,7 @@ static int read_entry(reader *r, const cJSON *entry, int what)
 
     if (!cJSON_IsString(service))
         return invalid(r, service, 0, "\"service\" must be a service name, not %s",
-                       type_name(service));
+                       convoy__json_type_name(service));
     const convoy_service *svc = convoy_plan_service_by_name(r->plan, service->valuestring);
     if (!svc)
         return unknown_service(r, service, 0, service->valuestring);
@@ -451,7 +420,7 @@ static int read_actions(reader *r, const cJSON *obj)
     static const char *const KEYS[] = {"fail", "pending"};
     if (!cJSON_IsObject(obj))
         return invalid(r, obj, 0, "\"actions\" must be an object with \"fail\" and/or "
-                       "\"pending\", not %s", type_name(obj));
+                       "\"pending\", not %s", convoy__json_type_name(obj));
     for (const cJSON *list = obj->child; list; list = list->next) {
         int rc = check_key(r, obj, list, KEYS, 2, "\"actions\"");
         if (rc != CONVOY_OK)
@@ -459,7 +428,7 @@ static int read_actions(reader *r, const cJSON *obj)
         int what = strcmp(list->string, "fail") == 0 ? CONVOY__RULE_FAIL : CONVOY__RULE_PENDING;
         if (!cJSON_IsArray(list))
             return invalid(r, list, 0, "\"%s\" must be an array of entries, not %s",
-                           list->string, type_name(list));
+                           list->string, convoy__json_type_name(list));
         for (const cJSON *e = list->child; e; e = e->next) {
             rc = read_entry(r, e, what);
             if (rc != CONVOY_OK)
@@ -475,7 +444,7 @@ static int read_root(reader *r)
     const cJSON *root = r->root;
     if (!cJSON_IsObject(root))
         return invalid(r, root, 0, "a scenario is an object with \"metrics\" and/or "
-                       "\"actions\", not %s", type_name(root));
+                       "\"actions\", not %s", convoy__json_type_name(root));
     for (const cJSON *m = root->child; m; m = m->next) {
         int rc = check_key(r, root, m, KEYS, 2, "the scenario");
         if (rc == CONVOY_OK)

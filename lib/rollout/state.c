@@ -60,30 +60,26 @@ int convoy_state_new(convoy_state **out, const convoy_plan *plan)
     return convoy__state_alloc(out, plan);
 }
 
+static void progress_free(convoy__metric_progress *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        convoy__dealloc(p[i].outcomes);
+    convoy__dealloc(p);
+}
+
 void convoy__metrics_clear(convoy__service_state *s)
 {
-    for (size_t i = 0; i < s->n_metrics; i++)
-        convoy__dealloc(s->metrics[i].outcomes);
-    convoy__dealloc(s->metrics);
+    progress_free(s->metrics, s->n_metrics);
     s->metrics = NULL;
     s->n_metrics = 0;
 }
 
 void convoy__totals_clear(convoy__service_state *s)
 {
-    for (size_t i = 0; i < s->n_totals; i++)
-        convoy__dealloc(s->totals[i].outcomes);
-    convoy__dealloc(s->totals);
+    progress_free(s->totals, s->n_totals);
     s->totals = NULL;
     s->n_totals = 0;
     s->totals_step = CONVOY_STEP_BEFORE;
-}
-
-static void progress_free(convoy__metric_progress *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        convoy__dealloc(p[i].outcomes);
-    convoy__dealloc(p);
 }
 
 void convoy__background_clear(convoy__service_state *s)
@@ -156,14 +152,8 @@ int convoy__metric_append(convoy__metric_progress *m, char outcome)
 
 static int push(size_t **arr, size_t *n, size_t *cap, size_t v)
 {
-    if (*n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 8;
-        size_t *grown = convoy__realloc(*arr, *cap * sizeof **arr, nc * sizeof **arr);
-        if (!grown)
-            return convoy__fail(CONVOY_E_NOMEM, "out of memory queueing a rollback");
-        *arr = grown;
-        *cap = nc;
-    }
+    if (convoy__grow(arr, cap, *n, sizeof **arr, 8) != 0)
+        return convoy__fail(CONVOY_E_NOMEM, "out of memory queueing a rollback");
     (*arr)[(*n)++] = v;
     return CONVOY_OK;
 }

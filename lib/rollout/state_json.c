@@ -491,27 +491,12 @@ static int invalid(reader *r, const cJSON *node, int at_key, const char *fmt, ..
     return convoy__fail_at(CONVOY_E_INVALID, where, line, column, message);
 }
 
-static const char *type_of(const cJSON *node)
-{
-    if (cJSON_IsObject(node))
-        return "an object";
-    if (cJSON_IsArray(node))
-        return "an array";
-    if (cJSON_IsString(node))
-        return "a string";
-    if (cJSON_IsNumber(node))
-        return "a number";
-    if (cJSON_IsBool(node))
-        return "a boolean";
-    return "null";
-}
-
 /* Integers are read from the source text: a double cannot hold every
  * uint64 (times and byte counts may pass 2^53). */
 static int read_uint(reader *r, const cJSON *node, uint64_t max, uint64_t *out)
 {
     if (!cJSON_IsNumber(node))
-        return invalid(r, node, 0, "expected an integer, found %s", type_of(node));
+        return invalid(r, node, 0, "expected an integer, found %s", convoy__json_type_name(node));
     size_t off = offset_of(r, node, 0);
     const char *p = r->text + off, *end = r->text + r->len;
     if (p < end && *p == '-')
@@ -556,7 +541,7 @@ static int read_double(reader *r, const cJSON *node, double *out)
         return CONVOY_OK;
     }
     return invalid(r, node, 0, "expected a number, null, \"Infinity\" or \"-Infinity\", found %s",
-                   type_of(node));
+                   convoy__json_type_name(node));
 }
 
 static int read_enum(reader *r, const cJSON *node, const char *(*name_of)(int), int *out)
@@ -576,7 +561,7 @@ static int read_enum(reader *r, const cJSON *node, const char *(*name_of)(int), 
                                  name_of(i));
     if (cJSON_IsString(node))
         return invalid(r, node, 0, "\"%s\" is not one of %s", node->valuestring, names);
-    return invalid(r, node, 0, "expected one of %s, found %s", names, type_of(node));
+    return invalid(r, node, 0, "expected one of %s, found %s", names, convoy__json_type_name(node));
 }
 
 /* A step position of service `svc`: an index below the step count (or up
@@ -597,7 +582,7 @@ static int read_step(reader *r, const cJSON *node, const convoy_service *svc, in
     }
     if (!cJSON_IsNumber(node))
         return invalid(r, node, 0, "expected a step index, \"before\" or \"promoted\", found %s",
-                       type_of(node));
+                       convoy__json_type_name(node));
     if (!upto && svc->n_steps == 0)
         return invalid(r, node, 0, "service \"%s\" has no steps", svc->name);
     uint64_t v;
@@ -623,7 +608,7 @@ static int read_object(reader *r, const cJSON *obj, const field *t, size_t n, vo
                        const convoy_service *svc, const cJSON **found)
 {
     if (!cJSON_IsObject(obj))
-        return invalid(r, obj, 0, "expected an object, found %s", type_of(obj));
+        return invalid(r, obj, 0, "expected an object, found %s", convoy__json_type_name(obj));
     uint64_t seen = 0;
     for (size_t i = 0; i < n; i++)
         found[i] = NULL;
@@ -643,7 +628,7 @@ static int read_object(reader *r, const cJSON *obj, const field *t, size_t n, vo
         switch (f->kind) {
         case K_BOOL:
             if (!cJSON_IsBool(c))
-                return invalid(r, c, 0, "expected true or false, found %s", type_of(c));
+                return invalid(r, c, 0, "expected true or false, found %s", convoy__json_type_name(c));
             *AT(base, f, int) = cJSON_IsTrue(c) ? 1 : 0;
             break;
         case K_SMALL:
@@ -690,7 +675,7 @@ static int read_indices(reader *r, const cJSON *node, size_t **arr, size_t *n, s
 {
     if (!cJSON_IsArray(node))
         return invalid(r, node, 0, "expected an array of service indices, found %s",
-                       type_of(node));
+                       convoy__json_type_name(node));
     size_t services = r->plan->n_services;
     size_t count = (size_t)cJSON_GetArraySize(node);
     if (count > services)
@@ -741,14 +726,14 @@ static int read_metric(reader *r, const cJSON *node, convoy__metric_progress *m,
         size_t mark = path_push(r, METRIC_FIELDS[i].key);
         if (METRIC_FIELDS[i].kind == K_METRIC_NAME) {
             if (!cJSON_IsString(c))
-                return invalid(r, c, 0, "expected a metric name, found %s", type_of(c));
+                return invalid(r, c, 0, "expected a metric name, found %s", convoy__json_type_name(c));
             if (strcmp(c->valuestring, spec->name) != 0)
                 return invalid(r, c, 0, "metric \"%s\" is \"%s\" in the plan's analysis",
                                c->valuestring, spec->name);
         } else {
             if (!cJSON_IsString(c))
                 return invalid(r, c, 0, "expected a string of S, F, I and E, found %s",
-                               type_of(c));
+                               convoy__json_type_name(c));
             size_t n = strlen(c->valuestring);
             if (n > CONVOY__MAX_MEASUREMENTS)
                 return invalid(r, c, 0, "%zu measurements, more than the limit of %d", n,
@@ -775,7 +760,7 @@ static int read_metrics(reader *r, const cJSON *node, convoy__service_state *s,
                         const convoy_service *svc)
 {
     if (!cJSON_IsArray(node))
-        return invalid(r, node, 0, "expected an array, found %s", type_of(node));
+        return invalid(r, node, 0, "expected an array, found %s", convoy__json_type_name(node));
     size_t n = (size_t)cJSON_GetArraySize(node);
     if (!n)
         return CONVOY_OK;
@@ -811,7 +796,7 @@ static int read_progress(reader *r, const cJSON *node, const convoy_analysis *an
     if (!node)
         return CONVOY_OK; /* an optional key */
     if (!cJSON_IsArray(node))
-        return invalid(r, node, 0, "expected an array, found %s", type_of(node));
+        return invalid(r, node, 0, "expected an array, found %s", convoy__json_type_name(node));
     size_t n = (size_t)cJSON_GetArraySize(node);
     if (!n)
         return CONVOY_OK;
@@ -877,7 +862,7 @@ static int check_identity(reader *r, const cJSON *root)
 {
     const convoy_plan *plan = r->plan;
     if (!cJSON_IsObject(root))
-        return invalid(r, root, 0, "expected an object, found %s", type_of(root));
+        return invalid(r, root, 0, "expected an object, found %s", convoy__json_type_name(root));
     const cJSON *format = cJSON_GetObjectItemCaseSensitive(root, "format");
     if (!format)
         return invalid(r, root, 0, "missing key \"format\" (not a saved rollout state)");
@@ -896,7 +881,7 @@ static int check_identity(reader *r, const cJSON *root)
         return invalid(r, root, 0, "missing key \"plan\"");
     mark = path_push(r, "plan");
     if (!cJSON_IsString(name))
-        return invalid(r, name, 0, "expected the plan name, found %s", type_of(name));
+        return invalid(r, name, 0, "expected the plan name, found %s", convoy__json_type_name(name));
     if (strcmp(name->valuestring, plan->name ? plan->name : "") != 0)
         return invalid(r, name, 0, "the state belongs to plan \"%s\", not to \"%s\"",
                        name->valuestring, plan->name ? plan->name : "");
@@ -907,7 +892,7 @@ static int check_identity(reader *r, const cJSON *root)
         return invalid(r, root, 0, "missing key \"services\"");
     mark = path_push(r, "services");
     if (!cJSON_IsArray(services))
-        return invalid(r, services, 0, "expected an array, found %s", type_of(services));
+        return invalid(r, services, 0, "expected an array, found %s", convoy__json_type_name(services));
     size_t n = (size_t)cJSON_GetArraySize(services);
     if (n != plan->n_services)
         return invalid(r, services, 0, "the state has %zu services, plan \"%s\" has %zu", n,
@@ -916,13 +901,13 @@ static int check_identity(reader *r, const cJSON *root)
     for (const cJSON *c = services->child; c; c = c->next, i++) {
         size_t at = path_push_index(r, i);
         if (!cJSON_IsObject(c))
-            return invalid(r, c, 0, "expected an object, found %s", type_of(c));
+            return invalid(r, c, 0, "expected an object, found %s", convoy__json_type_name(c));
         const cJSON *sn = cJSON_GetObjectItemCaseSensitive(c, "name");
         if (!sn)
             return invalid(r, c, 0, "missing key \"name\"");
         path_push(r, "name");
         if (!cJSON_IsString(sn))
-            return invalid(r, sn, 0, "expected a service name, found %s", type_of(sn));
+            return invalid(r, sn, 0, "expected a service name, found %s", convoy__json_type_name(sn));
         if (strcmp(sn->valuestring, plan->services[i].name) != 0) {
             const convoy_service *other = convoy_plan_service_by_name(plan, sn->valuestring);
             if (other)
