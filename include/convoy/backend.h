@@ -70,7 +70,13 @@ CONVOY_API uint32_t convoy_action_mirror_bp(const convoy_action *action);
 CONVOY_API const convoy_metric *convoy_action_metric(const convoy_action *action);
 CONVOY_API int convoy_action_variant(const convoy_action *action);
 /* Webhooks: the Flagger kind ("pre-rollout", ...) and the webhook object
- * as canonical JSON (secrets are still {"env": VAR} references). */
+ * as canonical JSON (secrets are still {"env": VAR} references).
+ * A "rollback" webhook is a question, not a gate: it is asked while its
+ * service runs its steps or waits for confirm-promotion, at once and then
+ * once per the service's `interval` (Flagger shorthand; 1m by default).
+ * CONVOY_OK means it asks for a rollback (Flagger: a 2xx answer), and the
+ * service fails at once, outside the failure budget; CONVOY_PENDING or an
+ * error means it does not. Without a webhook callback nothing asks. */
 CONVOY_API const char *convoy_action_webhook_type(const convoy_action *action);
 CONVOY_API const char *convoy_action_webhook_json(const convoy_action *action);
 
@@ -101,7 +107,8 @@ typedef struct convoy_backend {
     convoy_action_fn verify_weights;
     convoy_query_fn query_metric;
     convoy_action_fn approval;      /* CONVOY_OK approved, CONVOY_PENDING waiting, error rejected */
-    convoy_action_fn webhook;       /* CONVOY_OK passed (2xx in time); an error fails the check */
+    convoy_action_fn webhook;       /* CONVOY_OK passed (2xx in time); an error fails the check;
+                                       "rollback" webhooks: see convoy_action_webhook_type */
     convoy_action_fn promote;
     convoy_action_fn revert;
     convoy_notify_fn notify;
@@ -133,7 +140,10 @@ CONVOY_API void *convoy_alloc(size_t size);
  * (query-metric included); an optional "step": N limits the entry to that
  * step; a matching "fail" entry wins over "pending". "pending" actions
  * (which take no "times") answer CONVOY_PENDING for ever (an approval
- * nobody gives). Point lists are non-empty, times and values finite; a
+ * nobody gives). Rollback webhooks answer "no rollback" (CONVOY_PENDING)
+ * unless an entry {"service": S, "at": seconds} in "actions"
+ * "request_rollback" says S's rollback webhooks ask from then on (S must
+ * have a rollback webhook). Point lists are non-empty, times and values finite; a
  * value may also be null (no data) or the string "NaN". A judge metric gets
  * 30 values spread around the value (mean = the value). Metrics
  * are served by name whatever provider the plan names. A metric the

@@ -69,6 +69,7 @@ CONVOY_API const char *convoy_decision_kind_name(int kind);
 #define CONVOY_GATE_ACTION 4     /* a backend action that failed after its retries */
 #define CONVOY_GATE_HELD 5       /* no new evaluation: the decision re-checks a held service */
 #define CONVOY_GATE_BACKGROUND 6 /* the service's background analysis (across its steps) */
+#define CONVOY_GATE_ROLLBACK_WEBHOOK 7 /* a Flagger rollback webhook asked for a rollback */
 
 #define CONVOY_VERDICT_VERSION 1
 /* One finished gate evaluation of one service. Strings are borrowed for the
@@ -105,6 +106,12 @@ typedef struct convoy_decision convoy_decision;
  *    `dependents`: it and every service depending on it, transitively;
  *    `all`: the whole convoy - always only services that were touched, in
  *    reverse dependency order (dependents first; within a wave, by name);
+ *  - with failure_budget.max_burn_rate, a failure within the budget still
+ *    rolls back when the budget burns too fast: burn rate = (failed
+ *    evaluations / max_failed_evaluations) / (share of the release's steps
+ *    done, counting the step in progress), the SRE error-budget burn rate
+ *    with steps as the clock; 1.0 spends the budget exactly by the end of
+ *    the release, above max_burn_rate rolls back (ROLLBACK as above);
  *  - Inconclusive follows rollback.on_inconclusive: HOLD (default, as Argo
  *    pauses) or ROLLBACK as above;
  *  - rollback.mode `manual` turns every ROLLBACK into a HOLD that waits
@@ -113,8 +120,9 @@ typedef struct convoy_decision convoy_decision;
  * The decision names the failing service, its owner, the gate, metric and
  * value that decided, and a one-line rationale.
  *
- * A failed action (GATE_ACTION: its retries are already spent) fails the
- * service at once, outside the budget.
+ * A failed action (GATE_ACTION: its retries are already spent) and a
+ * rollback webhook's request (GATE_ROLLBACK_WEBHOOK, as Flagger stops the
+ * analysis) fail the service at once, outside the budget.
  *
  * Pure: reads its arguments only. Returns CONVOY_OK; CONVOY_E_INVALID_ARG
  * (NULL, service out of range, an unknown gate kind, a phase that is not
@@ -135,6 +143,10 @@ CONVOY_API double convoy_decision_value(const convoy_decision *d);        /* NaN
 CONVOY_API const char *convoy_decision_rationale(const convoy_decision *d);
 /* Failed evaluations counted so far, including this verdict's. */
 CONVOY_API uint32_t convoy_decision_failed_evaluations(const convoy_decision *d);
+/* The failure budget's burn rate measured for this decision (see above:
+ * failures within the budget), NaN when none was measured (a pass, no
+ * budget, a failure beyond the budget or outside it). */
+CONVOY_API double convoy_decision_burn_rate(const convoy_decision *d);
 /* The rollback set in the order to roll back (empty unless ROLLBACK, or a
  * HOLD that manual mode made of one). */
 CONVOY_API size_t convoy_decision_rollback_count(const convoy_decision *d);
@@ -245,6 +257,18 @@ CONVOY_API int convoy_rollout_resume(convoy_rollout *r);   /* also releases hold
 CONVOY_API int convoy_rollout_promote_now(convoy_rollout *r, size_t service);
 /* Abort: every touched service is reverted (reverse dependency order). */
 CONVOY_API int convoy_rollout_abort(convoy_rollout *r);
+/* Roll back now what the plan's rollback.scope gives for `service` (the
+ * set convoy_decide would roll back had it failed: touched services only,
+ * dependents first), or with SIZE_MAX for every held service (the union of
+ * their sets, in one reverse dependency order). This is how an operator
+ * carries out a rollback that rollback.mode `manual` turned into a hold;
+ * in automatic mode it also rolls back a service an operator gives up on.
+ * `service` must be deployed and unfinished (deploying, progressing,
+ * promoting or held). Clears a pause. CONVOY_E_INVALID_ARG (NULL, service
+ * out of range), CONVOY_E_INVALID (the rollout is finished, the service
+ * is not live, no service is held, or everything is rolling back
+ * already), CONVOY_E_NOMEM. */
+CONVOY_API int convoy_rollout_rollback(convoy_rollout *r, size_t service);
 /* Retry after an abort or a rollback: services that were rolled back start
  * again from the step that failed (CONVOY_RETRY_FROM_FAILED_STEP) or from
  * the start (CONVOY_RETRY_FROM_START); the failure budget is reset. */

@@ -67,6 +67,13 @@ static void build_failure_budget(convoy__build *b, const cJSON *node)
     }
     if (f[2])
         ok &= convoy__duration(b, f[2], &ms);
+    /* A burn rate measures how fast a budget is spent: it needs one. */
+    if (ok && f[1] && (!f[0] || n == 0)) {
+        convoy__report(b->d, CONVOY_P_MISSING, f[1], 1,
+                       "\"max_burn_rate\" needs \"max_failed_evaluations\" of at least 1: the "
+                       "budget whose burn it limits");
+        ok = 0;
+    }
     if (ok) {
         b->plan->failure_budget_json = convoy__canonical(b, node);
         b->plan->budget_max_failed = f[0] ? (int64_t)n : -1;

@@ -85,7 +85,8 @@ static void parse_depends_on(convoy__build *b, convoy__svc_build *sb, const cJSO
 
 /* Flagger: weight rises by step_weight (or along step_weights) every
  * interval, capped at max_weight; an analysis runs at every step. */
-static void expand_shorthand(convoy__build *b, convoy__steps *out, const cJSON **f)
+static void expand_shorthand(convoy__build *b, convoy__steps *out, const cJSON **f,
+                             uint64_t *interval_out)
 {
     uint32_t step_bp = 0, max_bp = 10000;
     uint64_t interval = 60000;
@@ -106,6 +107,8 @@ static void expand_shorthand(convoy__build *b, convoy__steps *out, const cJSON *
     }
     if (f[S_INTERVAL] && !convoy__duration(b, f[S_INTERVAL], &interval))
         ok = 0;
+    else
+        *interval_out = interval;
     const char *analysis = NULL;
     if (f[S_ANALYSIS] && !(analysis = convoy__name(b, f[S_ANALYSIS])))
         ok = 0;
@@ -231,7 +234,7 @@ static void build_schedule(convoy__build *b, convoy_service *svc, convoy__svc_bu
         convoy__report(b->d, CONVOY_P_CONFLICT, later_of(f[S_STEP_WEIGHT], f[S_STEP_WEIGHTS]), 1,
                        "use \"step_weight\" or \"step_weights\", not both");
     } else if (ladder) {
-        expand_shorthand(b, &list, f);
+        expand_shorthand(b, &list, f, &svc->interval_ms);
     } else {
         /* The object that holds the shorthand lacks its ladder. */
         const cJSON *holder = own_sched ? node : b->defaults;
@@ -307,6 +310,7 @@ void convoy__build_service(convoy__build *b, size_t index, const cJSON *node)
     const cJSON *own[S_KEYS], *inherited[S_KEYS];
     svc->plan = b->plan;
     svc->index = index;
+    svc->interval_ms = 60000;
     sb->node = node;
     if (!convoy__fields(b, node, "a service", SERVICE_KEYS, S_KEYS, own))
         return;

@@ -68,6 +68,9 @@ struct convoy_service {
     size_t n_dependents;
     convoy_step *steps;
     size_t n_steps;
+    /* Flagger's analysis interval (shorthand `interval`, default 1m): how
+     * often rollback webhooks are asked. */
+    uint64_t interval_ms;
     /* schedule, filled by estimate.c */
     uint64_t promote_ms, rollback_ms, start_ms, finish_ms;
     uint32_t estimate_flags;

@@ -20,6 +20,7 @@ struct convoy_decision {
     char *owner, *gate, *metric, *rationale;
     double value;
     uint32_t failed;
+    double burn_rate;     /* NaN unless a budgeted failure measured it */
     size_t *rollback;
     size_t n_rollback;
 };
@@ -95,16 +96,14 @@ static int mark_dependents(const convoy_plan *plan, char *mark, size_t s)
     return CONVOY_OK;
 }
 
-static int rollback_set(convoy_decision *d, const convoy_plan *plan, const convoy_state *st,
-                        size_t failing)
+int convoy__rollback_set(const convoy_plan *plan, const convoy_state *st, size_t failing,
+                         size_t *set, size_t *n_set)
 {
     size_t n = plan->n_services;
+    *n_set = 0;
     char *mark = convoy__calloc(n ? n : 1, 1);
-    d->rollback = convoy__calloc(n ? n : 1, sizeof *d->rollback);
-    if (!mark || !d->rollback) {
-        convoy__dealloc(mark);
+    if (!mark)
         return convoy__fail(CONVOY_E_NOMEM, "out of memory deciding");
-    }
     switch (plan->rollback_scope) {
     case CONVOY_SCOPE_ALL:
         memset(mark, 1, n);
@@ -123,10 +122,19 @@ static int rollback_set(convoy_decision *d, const convoy_plan *plan, const convo
         const convoy__service_state *s = &st->services[i];
         /* Untouched services are left alone; finished rollbacks are done. */
         if (mark[i] && (s->touched || i == failing) && s->state != CONVOY_SERVICE_ROLLED_BACK)
-            d->rollback[d->n_rollback++] = i;
+            set[(*n_set)++] = i;
     }
     convoy__dealloc(mark);
-    return convoy__sort_reverse_dependency(plan, d->rollback, d->n_rollback);
+    return convoy__sort_reverse_dependency(plan, set, *n_set);
+}
+
+static int rollback_set(convoy_decision *d, const convoy_plan *plan, const convoy_state *st,
+                        size_t failing)
+{
+    d->rollback = convoy__calloc(plan->n_services ? plan->n_services : 1, sizeof *d->rollback);
+    if (!d->rollback)
+        return convoy__fail(CONVOY_E_NOMEM, "out of memory deciding");
+    return convoy__rollback_set(plan, st, failing, d->rollback, &d->n_rollback);
 }
 
 static char *dup_or_null(const char *s)
@@ -157,6 +165,8 @@ static const char *gate_word(int gate)
         return "action";
     case CONVOY_GATE_BACKGROUND:
         return "background analysis";
+    case CONVOY_GATE_ROLLBACK_WEBHOOK:
+        return "rollback webhook";
     default:
         return "gate";
     }
@@ -172,6 +182,26 @@ static const char *scope_word(int scope)
 {
     return scope == CONVOY_SCOPE_ALL ? "all" : scope == CONVOY_SCOPE_DEPENDENTS ? "dependents"
                                                                                : "service";
+}
+
+/* How far the release is, as the failure budget's burn rate measures it:
+ * the share of all services' steps completed, counting the step in
+ * progress as done (so a failure at the very first step is 1 of N, never
+ * 0, and one at the last step is the whole release). */
+static double release_progress(const convoy_plan *plan, const convoy_state *st)
+{
+    size_t total = 0, done = 0;
+    for (size_t i = 0; i < plan->n_services; i++) {
+        const convoy__service_state *s = &st->services[i];
+        size_t n = plan->services[i].n_steps;
+        total += n;
+        if (s->state == CONVOY_SERVICE_PROMOTED || s->state == CONVOY_SERVICE_PROMOTING)
+            done += n;
+        else if (s->step != CONVOY_STEP_BEFORE && s->step < n)
+            done += s->step;
+    }
+    double progress = ((double)done + 1.0) / (double)(total ? total : 1);
+    return progress < 1.0 ? progress : 1.0;
 }
 
 /* The judgement proper; fills d->kind, the rollback set and the rationale. */
@@ -207,15 +237,27 @@ static int judge(convoy_decision *d, convoy__buf *why, const convoy_plan *plan,
                            v->phase == CONVOY_PHASE_FAILED ? "failed" : "errored");
         put_value(why, v);
         int64_t budget = plan->budget_max_failed;
-        if (budget >= 0 && (int64_t)d->failed <= budget && v->gate != CONVOY_GATE_ACTION) {
-            d->kind = CONVOY_DECISION_CONTINUE;
-            convoy__buf_printf(why, "; failure %u of %lld allowed by the failure budget, running "
-                                    "the gate again",
+        /* A failed action (its retries spent) and a rollback webhook's
+         * request are not evaluations to run again: outside the budget. */
+        int budgeted = budget >= 0 && v->gate != CONVOY_GATE_ACTION &&
+                       v->gate != CONVOY_GATE_ROLLBACK_WEBHOOK;
+        if (budgeted && (int64_t)d->failed <= budget) {
+            double progress = release_progress(plan, st);
+            d->burn_rate = ((double)d->failed / (double)budget) / progress;
+            convoy__buf_printf(why, "; failure %u of %lld allowed by the failure budget",
                                d->failed, (long long)budget);
-            return CONVOY_OK;
-        }
-        if (budget >= 0 && v->gate != CONVOY_GATE_ACTION)
+            if (plan->budget_burn_rate <= 0 || d->burn_rate <= plan->budget_burn_rate) {
+                d->kind = CONVOY_DECISION_CONTINUE;
+                convoy__buf_puts(why, ", running the gate again");
+                return CONVOY_OK;
+            }
+            convoy__buf_printf(why, ", but it burns at %.2fx, above max_burn_rate %gx (%.0f%% "
+                                    "of the budget spent %.0f%% into the release's steps)",
+                               d->burn_rate, plan->budget_burn_rate,
+                               100.0 * (double)d->failed / (double)budget, 100.0 * progress);
+        } else if (budgeted) {
             convoy__buf_printf(why, "; failure budget of %lld spent", (long long)budget);
+        }
     } else if (v->phase == CONVOY_PHASE_INCONCLUSIVE) {
         convoy__buf_printf(why, "%s %s %s%s%s inconclusive", svc->name, gate_word(v->gate),
                            v->name ? "\"" : "", v->name ? v->name : "", v->name ? "\"" : "");
@@ -262,7 +304,7 @@ int convoy_decide(convoy_decision **out, const convoy_plan *plan, const convoy_s
         return convoy__fail(CONVOY_E_VERSION, "convoy_decide: verdict version %u unknown",
                             verdict->version);
     int phase = verdict->phase;
-    if (verdict->gate < CONVOY_GATE_ANALYSIS || verdict->gate > CONVOY_GATE_BACKGROUND ||
+    if (verdict->gate < CONVOY_GATE_ANALYSIS || verdict->gate > CONVOY_GATE_ROLLBACK_WEBHOOK ||
         (phase != CONVOY_PHASE_SUCCESSFUL && phase != CONVOY_PHASE_FAILED &&
          phase != CONVOY_PHASE_ERROR && phase != CONVOY_PHASE_INCONCLUSIVE))
         return convoy__fail(CONVOY_E_INVALID_ARG,
@@ -280,6 +322,7 @@ int convoy_decide(convoy_decision **out, const convoy_plan *plan, const convoy_s
         return convoy__fail(CONVOY_E_NOMEM, "out of memory deciding");
     d->service = verdict->service;
     d->value = verdict->value;
+    d->burn_rate = NAN;
     convoy__buf why = {0};
     int rc = judge(d, &why, plan, state, verdict, now_ms);
     const convoy_service *svc = &plan->services[verdict->service];
@@ -318,6 +361,7 @@ const char *convoy_decision_metric(const convoy_decision *d) { return d ? d->met
 double convoy_decision_value(const convoy_decision *d) { return d ? d->value : NAN; }
 const char *convoy_decision_rationale(const convoy_decision *d) { return d ? d->rationale : NULL; }
 uint32_t convoy_decision_failed_evaluations(const convoy_decision *d) { return d ? d->failed : 0; }
+double convoy_decision_burn_rate(const convoy_decision *d) { return d ? d->burn_rate : NAN; }
 size_t convoy_decision_rollback_count(const convoy_decision *d) { return d ? d->n_rollback : 0; }
 size_t convoy_decision_rollback_service(const convoy_decision *d, size_t i)
 {

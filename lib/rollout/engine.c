@@ -199,19 +199,22 @@ static void hold(convoy_rollout *r, size_t i)
     s->held_since_ms = r->st->now_ms;
 }
 
+static void queue_rollback(convoy_rollout *r, size_t j)
+{
+    convoy__service_state *s = &r->st->services[j];
+    if (s->state == CONVOY_SERVICE_ROLLING_BACK || s->state == CONVOY_SERVICE_ROLLED_BACK)
+        return;
+    if (s->state != CONVOY_SERVICE_PROMOTED)
+        s->failed_step = s->step;
+    convoy__enter(r, j, CONVOY_SERVICE_ROLLING_BACK);
+    if (convoy__queue_rollback(r->st, j) != CONVOY_OK)
+        r->failed = CONVOY_E_NOMEM;
+}
+
 static void queue_rollbacks(convoy_rollout *r, const convoy_decision *d)
 {
-    for (size_t k = 0; k < convoy_decision_rollback_count(d); k++) {
-        size_t j = convoy_decision_rollback_service(d, k);
-        convoy__service_state *s = &r->st->services[j];
-        if (s->state == CONVOY_SERVICE_ROLLING_BACK || s->state == CONVOY_SERVICE_ROLLED_BACK)
-            continue;
-        if (s->state != CONVOY_SERVICE_PROMOTED)
-            s->failed_step = s->step;
-        convoy__enter(r, j, CONVOY_SERVICE_ROLLING_BACK);
-        if (convoy__queue_rollback(r->st, j) != CONVOY_OK)
-            r->failed = CONVOY_E_NOMEM;
-    }
+    for (size_t k = 0; k < convoy_decision_rollback_count(d); k++)
+        queue_rollback(r, convoy_decision_rollback_service(d, k));
 }
 
 /* When a failed gate runs again within the budget: an analysis at its next
@@ -454,7 +457,7 @@ static int operator_record(convoy_rollout *r, size_t service, const char *what, 
     v.service = service;
     v.value = NAN;
     v.reason = why;
-    convoy__record_decision(r, NULL, service == (size_t)-1 ? NULL : &v, what);
+    convoy__record_decision(r, NULL, &v, what);
     r->changed = 1;
     return save(r);
 }
@@ -546,6 +549,84 @@ int convoy_rollout_abort(convoy_rollout *r)
     return operator_record(r, (size_t)-1, "abort", "aborted by an operator");
 }
 
+/* A service an operator may roll back: deployed and not finished. */
+static int live(const convoy__service_state *s)
+{
+    return s->touched && (s->state == CONVOY_SERVICE_DEPLOYING ||
+                          s->state == CONVOY_SERVICE_PROGRESSING ||
+                          s->state == CONVOY_SERVICE_PROMOTING || s->state == CONVOY_SERVICE_HELD);
+}
+
+int convoy_rollout_rollback(convoy_rollout *r, size_t service)
+{
+    if (!r || (service != (size_t)-1 && service >= r->st->n_services))
+        return convoy__fail(CONVOY_E_INVALID_ARG, "convoy_rollout_rollback: bad argument");
+    convoy_state *st = r->st;
+    if (finished(st->status))
+        return convoy__fail(CONVOY_E_INVALID, "the rollout is %s already: nothing to roll back",
+                            convoy_rollout_status_name(st->status));
+    size_t n = st->n_services;
+    char *chosen = convoy__calloc(n ? n : 1, 1);
+    size_t *set = convoy__malloc((n ? n : 1) * sizeof *set);
+    size_t *all = convoy__malloc((n ? n : 1) * sizeof *all);
+    if (!chosen || !set || !all) {
+        convoy__dealloc(chosen);
+        convoy__dealloc(set);
+        convoy__dealloc(all);
+        return convoy__fail(CONVOY_E_NOMEM, "out of memory rolling back");
+    }
+    /* The union of the sets the plan's scope gives each target, carried out
+     * in one reverse dependency order. */
+    int rc = CONVOY_OK, targets = 0;
+    for (size_t i = 0; i < n && rc == CONVOY_OK; i++) {
+        const convoy__service_state *s = &st->services[i];
+        int target = service == (size_t)-1 ? s->state == CONVOY_SERVICE_HELD
+                                           : i == service && live(s);
+        if (!target)
+            continue;
+        targets++;
+        size_t k = 0;
+        rc = convoy__rollback_set(r->plan, st, i, set, &k);
+        for (size_t m = 0; m < k && rc == CONVOY_OK; m++)
+            chosen[set[m]] = 1;
+    }
+    size_t n_all = 0;
+    for (size_t i = 0; i < n; i++)
+        if (chosen[i] && st->services[i].state != CONVOY_SERVICE_ROLLING_BACK)
+            all[n_all++] = i;
+    if (rc == CONVOY_OK && !targets)
+        rc = convoy__fail(CONVOY_E_INVALID, service == (size_t)-1
+                                                ? "no held service to roll back"
+                                                : "service \"%s\" is not deployed and unfinished: "
+                                                  "nothing to roll back",
+                          service == (size_t)-1 ? "" : r->plan->services[service].name);
+    else if (rc == CONVOY_OK && !n_all)
+        rc = convoy__fail(CONVOY_E_INVALID, "everything that would be rolled back is rolling "
+                                            "back already");
+    if (rc == CONVOY_OK)
+        rc = convoy__sort_reverse_dependency(r->plan, all, n_all);
+    convoy__buf why = {0};
+    if (rc == CONVOY_OK) {
+        convoy__buf_puts(&why, "rolled back by an operator: ");
+        for (size_t k = 0; k < n_all; k++) {
+            queue_rollback(r, all[k]);
+            convoy__buf_printf(&why, "%s%s", k ? ", " : "", r->plan->services[all[k]].name);
+        }
+        if (r->failed || why.failed)
+            rc = convoy__fail(CONVOY_E_NOMEM, "out of memory rolling back");
+    }
+    convoy__dealloc(chosen);
+    convoy__dealloc(set);
+    convoy__dealloc(all);
+    if (rc == CONVOY_OK) {
+        st->paused = 0;
+        st->status = CONVOY_ROLLOUT_RUNNING;
+        rc = operator_record(r, service, "rollback", why.data);
+    }
+    convoy__buf_free(&why);
+    return rc;
+}
+
 int convoy_rollout_retry(convoy_rollout *r, int from)
 {
     if (!r || (from != CONVOY_RETRY_FROM_FAILED_STEP && from != CONVOY_RETRY_FROM_START))
@@ -568,6 +649,7 @@ int convoy_rollout_retry(convoy_rollout *r, int from)
         s->step = CONVOY_STEP_BEFORE;
         s->resume_step = resume;
         s->history_written = 0;
+        s->rollback_check_ms = 0;
         convoy__metrics_clear(s);
         convoy__totals_clear(s);
     }

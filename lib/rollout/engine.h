@@ -66,6 +66,11 @@ void convoy__start_step(convoy_rollout *r, size_t service, size_t step);
 /* decide.c: sort service indices dependents first (deeper waves first, by
  * name inside a wave). CONVOY_E_NOMEM. */
 int convoy__sort_reverse_dependency(const convoy_plan *plan, size_t *set, size_t n);
+/* The services to roll back when `failing` fails, per rollback.scope: touched
+ * ones (and `failing`), not rolled back yet, dependents first, into `set`
+ * (room for every service). CONVOY_E_NOMEM. */
+int convoy__rollback_set(const convoy_plan *plan, const convoy_state *st, size_t failing,
+                         size_t *set, size_t *n_set);
 
 /* analysis.c: run the analysis of the current step; 1 when it finished and
  * *v holds its verdict, 0 while running. */

@@ -3,6 +3,7 @@
  * counts them is saved. Secrets never get here: webhook headers stay
  * {"env": VAR} references and callback detail strings are not logged. */
 #include <convoy/gate.h>
+#include <math.h>
 #include <string.h>
 
 #include "engine.h"
@@ -119,8 +120,8 @@ void convoy__record_event(convoy_rollout *r, size_t service, const char *event, 
 static const char *gate_name(int gate)
 {
     static const char *const names[] = {"gate",   "analysis", "approval",  "webhook",
-                                        "action", "held",     "background"};
-    return gate >= 0 && gate <= 6 ? names[gate] : "gate";
+                                        "action", "held",     "background", "rollback-webhook"};
+    return gate >= 0 && gate <= 7 ? names[gate] : "gate";
 }
 
 void convoy__record_decision(convoy_rollout *r, const convoy_decision *d, const convoy_verdict *v,
@@ -140,6 +141,8 @@ void convoy__record_decision(convoy_rollout *r, const convoy_decision *d, const 
         put_opt_string(&b, "owner", convoy_decision_owner(d));
         convoy__buf_printf(&b, ",\"failed_evaluations\":%u",
                            convoy_decision_failed_evaluations(d));
+        if (!isnan(convoy_decision_burn_rate(d)))
+            put_opt_number(&b, "burn_rate", convoy_decision_burn_rate(d));
     } else {
         put_opt_string(&b, "decision", decided_by);
         put_opt_string(&b, "decided_by", "operator");
@@ -147,7 +150,9 @@ void convoy__record_decision(convoy_rollout *r, const convoy_decision *d, const 
         put_opt_string(&b, "owner",
                        service != (size_t)-1 ? r->plan->services[service].owner : NULL);
     }
-    if (v) {
+    /* An operator's record carries its reason in a verdict without a gate:
+     * it evaluated nothing. */
+    if (v && v->gate) {
         convoy__buf_printf(&b, ",\"gates\":[{\"gate\":\"%s\",\"phase\":\"%s\"", gate_name(v->gate),
                            v->phase ? convoy_phase_name(v->phase) : "None");
         put_opt_string(&b, "name", v->name);

@@ -17,6 +17,7 @@
 #include "plan/diag.h"
 #include "plan/json_scan.h"
 #include "plan/json_tree.h"
+#include "plan/model.h"
 
 typedef struct reader {
     const convoy_plan *plan;
@@ -387,7 +388,7 @@ static int read_entry(reader *r, const cJSON *entry, int what)
                        "query-metric, approval, webhook, promote, revert%s", hint);
     }
 
-    convoy__rule rule = {what, convoy_service_index(svc), kind, 0, 0, 0};
+    convoy__rule rule = {what, convoy_service_index(svc), kind, 0, 0, 0, 0};
     if (times) {
         if (!whole(times, 1, UINT32_MAX))
             return invalid(r, times, 0,
@@ -415,22 +416,72 @@ static int read_entry(reader *r, const cJSON *entry, int what)
     return CONVOY_OK;
 }
 
-static int read_actions(reader *r, const cJSON *obj)
+static int has_rollback_webhook(const convoy_service *svc)
 {
-    static const char *const KEYS[] = {"fail", "pending"};
-    if (!cJSON_IsObject(obj))
-        return invalid(r, obj, 0, "\"actions\" must be an object with \"fail\" and/or "
-                       "\"pending\", not %s", convoy__json_type_name(obj));
-    for (const cJSON *list = obj->child; list; list = list->next) {
-        int rc = check_key(r, obj, list, KEYS, 2, "\"actions\"");
+    for (size_t k = 0; k < svc->n_hooks; k++)
+        if (strcmp(svc->hooks[k].webhook_type, "rollback") == 0)
+            return 1;
+    return 0;
+}
+
+/* {"service": S, "at": seconds}: from then on S's rollback webhooks ask
+ * for a rollback. */
+static int read_rollback_request(reader *r, const cJSON *entry)
+{
+    static const char *const KEYS[] = {"service", "at"};
+    if (!cJSON_IsObject(entry))
+        return invalid(r, entry, 0, "a \"request_rollback\" entry is an object {\"service\", "
+                       "\"at\"}, not %s", convoy__json_type_name(entry));
+    const cJSON *service = NULL, *at = NULL;
+    for (const cJSON *m = entry->child; m; m = m->next) {
+        int rc = check_key(r, entry, m, KEYS, 2, "a \"request_rollback\" entry");
         if (rc != CONVOY_OK)
             return rc;
-        int what = strcmp(list->string, "fail") == 0 ? CONVOY__RULE_FAIL : CONVOY__RULE_PENDING;
+        if (strcmp(m->string, "service") == 0)
+            service = m;
+        else
+            at = m;
+    }
+    if (!service || !at)
+        return invalid(r, entry, 0, "a \"request_rollback\" entry needs \"%s\"",
+                       service ? "at" : "service");
+    if (!cJSON_IsString(service))
+        return invalid(r, service, 0, "\"service\" must be a service name, not %s",
+                       convoy__json_type_name(service));
+    const convoy_service *svc = convoy_plan_service_by_name(r->plan, service->valuestring);
+    if (!svc)
+        return unknown_service(r, service, 0, service->valuestring);
+    if (!cJSON_IsNumber(at) || !isfinite(at->valuedouble) || at->valuedouble < 0)
+        return invalid(r, at, 0, "\"at\" is seconds of the engine clock: a number >= 0");
+    if (!has_rollback_webhook(svc))
+        return invalid(r, service, 0, "service \"%.64s\" has no webhook of type \"rollback\": "
+                       "nothing would ask for this rollback", convoy_service_name(svc));
+    convoy__rule *slot = push_rule(r);
+    if (!slot)
+        return oom();
+    *slot = (convoy__rule){CONVOY__RULE_ROLLBACK, convoy_service_index(svc), CONVOY_ACTION_WEBHOOK,
+                           0, 0, 0, at->valuedouble};
+    return CONVOY_OK;
+}
+
+static int read_actions(reader *r, const cJSON *obj)
+{
+    static const char *const KEYS[] = {"fail", "pending", "request_rollback"};
+    if (!cJSON_IsObject(obj))
+        return invalid(r, obj, 0, "\"actions\" must be an object with \"fail\", \"pending\" "
+                       "and/or \"request_rollback\", not %s", convoy__json_type_name(obj));
+    for (const cJSON *list = obj->child; list; list = list->next) {
+        int rc = check_key(r, obj, list, KEYS, 3, "\"actions\"");
+        if (rc != CONVOY_OK)
+            return rc;
+        int what = strcmp(list->string, "fail") == 0      ? CONVOY__RULE_FAIL
+                   : strcmp(list->string, "pending") == 0 ? CONVOY__RULE_PENDING
+                                                          : CONVOY__RULE_ROLLBACK;
         if (!cJSON_IsArray(list))
             return invalid(r, list, 0, "\"%s\" must be an array of entries, not %s",
                            list->string, convoy__json_type_name(list));
         for (const cJSON *e = list->child; e; e = e->next) {
-            rc = read_entry(r, e, what);
+            rc = what == CONVOY__RULE_ROLLBACK ? read_rollback_request(r, e) : read_entry(r, e, what);
             if (rc != CONVOY_OK)
                 return rc;
         }
@@ -530,10 +581,22 @@ int convoy__scenario_action(const convoy__scenario *sc, size_t service, int kind
         const convoy__rule *rule = &sc->rules[i];
         if (rule->service != service || rule->kind != kind || (rule->has_step && rule->step != step))
             continue;
+        if (rule->what == CONVOY__RULE_ROLLBACK)
+            continue;
         if (rule->what == CONVOY__RULE_PENDING)
             pending = 1;
         else if (rule->times == 0 || attempt <= rule->times)
             return CONVOY__RULE_FAIL;
     }
     return pending ? CONVOY__RULE_PENDING : -1;
+}
+
+int convoy__scenario_rollback_requested(const convoy__scenario *sc, size_t service, double t)
+{
+    for (size_t i = 0; i < sc->n_rules; i++) {
+        const convoy__rule *rule = &sc->rules[i];
+        if (rule->what == CONVOY__RULE_ROLLBACK && rule->service == service && rule->at <= t)
+            return 1;
+    }
+    return 0;
 }

@@ -31,6 +31,7 @@ typedef struct convoy__series {
 
 #define CONVOY__RULE_FAIL 0
 #define CONVOY__RULE_PENDING 1
+#define CONVOY__RULE_ROLLBACK 2  /* the service's rollback webhooks ask from `at` on */
 
 typedef struct convoy__rule {
     int what;        /* CONVOY__RULE_* */
@@ -39,13 +40,14 @@ typedef struct convoy__rule {
     int has_step;
     size_t step;     /* only when has_step; < the service's step count */
     uint32_t times;  /* FAIL: attempts 1..times fail; 0 = every attempt */
+    double at;       /* ROLLBACK: seconds of the engine clock */
 } convoy__rule;
 
 typedef struct convoy__scenario {
     convoy__arena arena;     /* everything below */
     convoy__series *series;  /* document order */
     size_t n_series;
-    convoy__rule *rules;     /* "fail" entries, then "pending" entries */
+    convoy__rule *rules;     /* "fail", "pending" and "request_rollback" entries */
     size_t n_rules;
 } convoy__scenario;
 
@@ -84,6 +86,10 @@ const convoy__point *convoy__series_at(const convoy__series *s, double t);
  * wins over pending, so "fail twice, then never answer" can be written. */
 int convoy__scenario_action(const convoy__scenario *sc, size_t service, int kind, size_t step,
                             uint32_t attempt);
+
+/* Whether the scenario has the service's rollback webhooks ask for a
+ * rollback at `t` seconds (a "request_rollback" entry with at <= t). */
+int convoy__scenario_rollback_requested(const convoy__scenario *sc, size_t service, double t);
 
 /* The analysis of step i of `svc`, and for i == step count its background
  * analysis (NULL where there is none): what a service measures. */

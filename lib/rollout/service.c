@@ -251,6 +251,46 @@ void convoy__fire_hooks(convoy_rollout *r, size_t i, const char *type)
     }
 }
 
+/* Flagger's rollback webhooks, asked while the service runs its steps or
+ * waits to be promoted, once per interval: a hook answering CONVOY_OK asks
+ * for a rollback (Flagger: a 2xx answer), which fails the service outside
+ * the budget; CONVOY_PENDING, an error or no callback ask nothing. 1 when a
+ * rollback was asked for and decided, else 0. */
+static int rollback_hooks(convoy_rollout *r, size_t i)
+{
+    convoy__service_state *s = S(r, i);
+    const convoy_service *svc = P(r, i);
+    uint64_t now = r->st->now_ms;
+    int any = 0;
+    for (size_t k = 0; k < svc->n_hooks && !any; k++)
+        any = strcmp(svc->hooks[k].webhook_type, "rollback") == 0;
+    if (!any)
+        return 0;
+    if (s->rollback_check_ms > now) {
+        convoy__due(r, s->rollback_check_ms);
+        return 0;
+    }
+    s->rollback_check_ms = now + (svc->interval_ms ? svc->interval_ms : 60000);
+    r->changed = 1;
+    convoy__due(r, s->rollback_check_ms);
+    for (size_t k = 0; k < svc->n_hooks; k++) {
+        const convoy_step *h = &svc->hooks[k];
+        if (strcmp(h->webhook_type, "rollback") != 0 || !r->be.webhook)
+            continue;
+        convoy_action a = gate_action(r, i, CONVOY_ACTION_WEBHOOK);
+        a.webhook_type = h->webhook_type;
+        a.webhook_json = h->webhook_json;
+        a.attempt = 1;
+        if (r->be.webhook(&a, r->userdata) != CONVOY_OK)
+            continue;
+        convoy__record_action(r, i, CONVOY_ACTION_WEBHOOK, CONVOY_OK, h->webhook_name);
+        gate_failed(r, i, CONVOY_GATE_ROLLBACK_WEBHOOK, h->webhook_name,
+                    "the rollback webhook asked for a rollback");
+        return 1;
+    }
+    return 0;
+}
+
 /* Gate webhooks: 1 passed, 0 waiting, -1 a verdict was acted on. */
 static int gate_hooks(convoy_rollout *r, size_t i, const char *type)
 {
@@ -612,6 +652,8 @@ static int progress(convoy_rollout *r, size_t i)
         if (r->failed)
             return 0;
     }
+    if (rollback_hooks(r, i))
+        return 1;
     const convoy_step *st = &svc->steps[s->step];
     switch (st->kind) {
     case CONVOY_STEP_SET_WEIGHT:
@@ -657,6 +699,10 @@ static int deploy(convoy_rollout *r, size_t i)
 static int promote(convoy_rollout *r, size_t i)
 {
     convoy__service_state *s = S(r, i);
+    /* Waiting for confirm-promotion is Flagger's "Waiting": rollback
+     * webhooks are still asked. */
+    if (s->stage == CONVOY__STAGE_ENTER && rollback_hooks(r, i))
+        return 1;
     int hooks = enter_hooks(r, i, "confirm-promotion");
     if (hooks <= 0)
         return hooks < 0;

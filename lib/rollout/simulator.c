@@ -215,7 +215,22 @@ static int sim_deploy(const convoy_action *a, void *u) { return act(CONVOY_ACTIO
 static int sim_set_weights(const convoy_action *a, void *u) { return act(CONVOY_ACTION_SET_WEIGHTS, a, u); }
 static int sim_verify_weights(const convoy_action *a, void *u) { return act(CONVOY_ACTION_VERIFY_WEIGHTS, a, u); }
 static int sim_approval(const convoy_action *a, void *u) { return act(CONVOY_ACTION_APPROVAL, a, u); }
-static int sim_webhook(const convoy_action *a, void *u) { return act(CONVOY_ACTION_WEBHOOK, a, u); }
+/* Rollback webhooks ask for nothing (CONVOY_PENDING) unless the scenario's
+ * "request_rollback" says so; a scripted failure is still a failure. */
+static int sim_webhook(const convoy_action *a, void *u)
+{
+    const char *type = a ? convoy_action_webhook_type(a) : NULL;
+    if (!type || strcmp(type, "rollback") != 0 || !u)
+        return act(CONVOY_ACTION_WEBHOOK, a, u);
+    const convoy_simulator *sim = u;
+    int rc = scripted(sim, CONVOY_ACTION_WEBHOOK, a);
+    if (rc != CONVOY_OK)
+        return rc;
+    const convoy_service *svc = convoy_action_service(a);
+    double t = (double)convoy_action_now_ms(a) / 1000.0;
+    return convoy__scenario_rollback_requested(&sim->sc, service_slot(sim, svc), t) ? CONVOY_OK
+                                                                                     : CONVOY_PENDING;
+}
 static int sim_promote(const convoy_action *a, void *u) { return act(CONVOY_ACTION_PROMOTE, a, u); }
 static int sim_revert(const convoy_action *a, void *u) { return act(CONVOY_ACTION_REVERT, a, u); }
 

@@ -55,6 +55,7 @@ typedef struct convoy__service_state {
     convoy__metric_progress *background;
     size_t n_background;
     uint64_t background_at_ms;
+    uint64_t rollback_check_ms; /* next time rollback webhooks are asked, 0 at once */
     double judge_score;      /* last judge score, NaN when none */
     uint32_t judge_rounds;
     int history_written;

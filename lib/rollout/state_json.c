@@ -121,6 +121,7 @@ static const field SERVICE_FIELDS[] = {
     {"totals", K_TOTALS, 0, 0, NULL},
     {"background_at_ms", K_U64, SV(background_at_ms), 0, NULL},
     {"background", K_BACKGROUND, 0, 0, NULL},
+    {"rollback_check_ms", K_U64, SV(rollback_check_ms), 0, NULL},
     {"judge_score", K_DOUBLE, SV(judge_score), 0, NULL},
     {"judge_rounds", K_U32, SV(judge_rounds), UINT32_MAX, NULL},
     {"history_written", K_BOOL, SV(history_written), 0, NULL},
@@ -601,7 +602,8 @@ static int read_step(reader *r, const cJSON *node, const convoy_service *svc, in
 static int optional_key(const char *key)
 {
     return strcmp(key, "totals_step") == 0 || strcmp(key, "totals") == 0 ||
-           strcmp(key, "background_at_ms") == 0 || strcmp(key, "background") == 0;
+           strcmp(key, "background_at_ms") == 0 || strcmp(key, "background") == 0 ||
+           strcmp(key, "rollback_check_ms") == 0;
 }
 
 static int read_object(reader *r, const cJSON *obj, const field *t, size_t n, void *base,

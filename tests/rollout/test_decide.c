@@ -388,6 +388,114 @@ static void failure_budget(void **state)
     rt_plan_free(p);
 }
 
+/* max_burn_rate: a failure within the budget still rolls back when the
+ * budget burns faster than the limit, the burn rate being (failures /
+ * budget) / (share of the release's 12 steps done, counting the step in
+ * progress). */
+static void burn_rate(void **state)
+{
+    (void)state;
+    convoy_plan *p = dag("automatic", "dependents", "hold",
+                         ", \"failure_budget\": {\"max_failed_evaluations\": 3, "
+                         "\"max_burn_rate\": 2.0}");
+    /* RUNNING: a at step 2, b at 1, c at 0: 3 steps done + 1 = 4 of 12. */
+    static const double expect_rate[] = {1.0, 2.0, 3.0};
+    for (uint32_t spent = 0; spent < 3; spent++) {
+        convoy_state *st = state_of(p, RUNNING, spent, 1000);
+        convoy_verdict v = verdict(p, "b", CONVOY_GATE_ANALYSIS, CONVOY_PHASE_FAILED);
+        convoy_decision *d = decide(p, st, &v, 1000);
+        assert_true(fabs(convoy_decision_burn_rate(d) - expect_rate[spent]) < 1e-9);
+        if (spent < 2) {
+            /* At or under the limit: the gate runs again. */
+            assert_int_equal(convoy_decision_kind(d), CONVOY_DECISION_CONTINUE);
+            assert_null(strstr(convoy_decision_rationale(d), "max_burn_rate"));
+        } else {
+            assert_int_equal(convoy_decision_kind(d), CONVOY_DECISION_ROLLBACK);
+            assert_string_equal(set_of(p, d), "c,b");
+            assert_non_null(strstr(convoy_decision_rationale(d), "burns at 3.00x, above "
+                                                                 "max_burn_rate 2x"));
+        }
+        dfree(d);
+        rt_state_free(st);
+    }
+    /* The very first step failing: 1 of 3 spent 1/12 in, burning at 4x. */
+    static const svc_spec first[] = {{"a", "progressing", "0", 1, 0}, END_SPEC};
+    convoy_state *st = state_of(p, first, 0, 1000);
+    convoy_verdict v = verdict(p, "a", CONVOY_GATE_ANALYSIS, CONVOY_PHASE_FAILED);
+    convoy_decision *d = decide(p, st, &v, 1000);
+    assert_int_equal(convoy_decision_kind(d), CONVOY_DECISION_ROLLBACK);
+    assert_true(fabs(convoy_decision_burn_rate(d) - 4.0) < 1e-9);
+    assert_string_equal(set_of(p, d), "a");
+    dfree(d);
+    /* No burn rate for a pass, nor outside the budget. */
+    v.phase = CONVOY_PHASE_SUCCESSFUL;
+    d = decide(p, st, &v, 1000);
+    assert_true(isnan(convoy_decision_burn_rate(d)));
+    dfree(d);
+    rt_state_free(st);
+    st = state_of(p, RUNNING, 3, 1000);
+    v = verdict(p, "b", CONVOY_GATE_ANALYSIS, CONVOY_PHASE_FAILED);
+    d = decide(p, st, &v, 1000);
+    assert_int_equal(convoy_decision_kind(d), CONVOY_DECISION_ROLLBACK);
+    assert_true(isnan(convoy_decision_burn_rate(d)));
+    assert_non_null(strstr(convoy_decision_rationale(d), "failure budget of 3 spent"));
+    dfree(d);
+    rt_state_free(st);
+    assert_true(isnan(convoy_decision_burn_rate(NULL)));
+    rt_plan_free(p);
+
+    /* Without max_burn_rate the rate is measured but never decides. */
+    p = dag("automatic", "dependents", "hold", ", \"failure_budget\": {\"max_failed_evaluations\": 3}");
+    st = state_of(p, first, 2, 1000);
+    v = verdict(p, "a", CONVOY_GATE_ANALYSIS, CONVOY_PHASE_FAILED);
+    d = decide(p, st, &v, 1000);
+    assert_int_equal(convoy_decision_kind(d), CONVOY_DECISION_CONTINUE);
+    assert_true(fabs(convoy_decision_burn_rate(d) - 12.0) < 1e-9);
+    dfree(d);
+    rt_state_free(st);
+    rt_plan_free(p);
+
+    /* A burn rate needs a budget of at least one failure. */
+    static const char *const bad[] = {
+        "{\"name\": \"x\", \"services\": [{\"name\": \"a\"}],"
+        " \"failure_budget\": {\"max_burn_rate\": 2}}",
+        "{\"name\": \"x\", \"services\": [{\"name\": \"a\"}],"
+        " \"failure_budget\": {\"max_failed_evaluations\": 0, \"max_burn_rate\": 2}}",
+    };
+    for (size_t k = 0; k < 2; k++) {
+        convoy_plan *plan = NULL;
+        convoy_diagnostics *diags = NULL;
+        int rc = convoy_plan_parse(&plan, &diags, bad[k], strlen(bad[k]), NULL);
+        assert_int_not_equal(rc, CONVOY_OK);
+        assert_null(plan);
+        assert_true(convoy_diagnostics_count(diags) >= 1);
+        assert_int_equal(convoy_diagnostic_code(diags, 0), CONVOY_P_MISSING);
+        assert_string_equal(convoy_diagnostic_pointer(diags, 0), "/failure_budget/max_burn_rate");
+        assert_non_null(strstr(convoy_diagnostic_message(diags, 0), "max_failed_evaluations"));
+        convoy_diagnostics_free(diags);
+    }
+}
+
+/* A rollback webhook's request fails the service at once, outside the
+ * budget, like a failed action. */
+static void rollback_webhook_outside_budget(void **state)
+{
+    (void)state;
+    convoy_plan *p = dag("automatic", "dependents", "hold",
+                         ", \"failure_budget\": {\"max_failed_evaluations\": 5}");
+    convoy_state *st = state_of(p, RUNNING, 0, 1000);
+    convoy_verdict v = verdict(p, "b", CONVOY_GATE_ROLLBACK_WEBHOOK, CONVOY_PHASE_FAILED);
+    v.name = "stop-button";
+    convoy_decision *d = decide(p, st, &v, 1000);
+    assert_int_equal(convoy_decision_kind(d), CONVOY_DECISION_ROLLBACK);
+    assert_string_equal(set_of(p, d), "c,b");
+    assert_non_null(strstr(convoy_decision_rationale(d), "rollback webhook \"stop-button\""));
+    assert_null(strstr(convoy_decision_rationale(d), "allowed by the failure budget"));
+    dfree(d);
+    rt_state_free(st);
+    rt_plan_free(p);
+}
+
 static void held_past_time_to_remediate(void **state)
 {
     (void)state;
@@ -799,6 +907,8 @@ int main(void)
         RT_TEST(inconclusive),
         RT_TEST(manual_mode),
         RT_TEST(failure_budget),
+        RT_TEST(burn_rate),
+        RT_TEST(rollback_webhook_outside_budget),
         RT_TEST(held_past_time_to_remediate),
         RT_TEST(revert_failure_aborts),
         RT_TEST(success),

@@ -1448,6 +1448,251 @@ static void event_webhooks(void **state)
     rt_free(h);
 }
 
+/* ---- rollback webhooks (Flagger) ------------------------------------------ */
+
+#define ROLLBACK_HOOK_PLAN(scope)                                                          \
+    "{\"name\": \"rh\", " ANALYSES("0") ", \"services\": ["                                \
+    " {\"name\": \"api\", \"steps\": [{\"set_weight\": 10}, {\"pause\": \"10m\"},"         \
+    "  {\"analysis\": \"errors\"}, {\"set_weight\": 50}, {\"pause\": \"10m\"}]},"          \
+    " {\"name\": \"web\", \"depends_on\": [{\"service\": \"api\", \"step\": 0}],"          \
+    "  \"interval\": \"2m\", \"step_weight\": 25, \"max_weight\": 50, \"webhooks\": ["     \
+    "   {\"name\": \"stop-button\", \"url\": \"http://127.0.0.1:1/\", \"type\": \"rollback\"}]}],"\
+    " \"rollback\": {\"scope\": \"" scope "\"},"                                            \
+    " \"failure_budget\": {\"max_failed_evaluations\": 5}}"
+
+/* Healthy, nobody presses the button: the hooks are asked every interval
+ * (web's Flagger interval, 2m) while web runs its steps, never after. */
+static void rollback_webhooks_asked_every_interval(void **state)
+{
+    (void)state;
+    harness *h = rt_harness();
+    rt_init(h, ROLLBACK_HOOK_PLAN("service"), NULL);
+    rt_open(h);
+    assert_int_equal(rt_run(h), CONVOY_ROLLOUT_PROMOTED);
+    size_t web = rt_index(h->plan, "web");
+    uint64_t first = UINT64_MAX, last = 0, prev = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < h->n_calls; i++) {
+        const rt_call *c = &h->calls[i];
+        if (c->kind != CONVOY_ACTION_WEBHOOK || c->service != web)
+            continue;
+        /* The simulator answers "no rollback" without a request. */
+        assert_int_equal(c->rc, CONVOY_PENDING);
+        if (n && c->now_ms - prev < 2 * MIN)
+            fail_msg("rollback webhook asked at %llu ms, %llu ms after the last time",
+                     (unsigned long long)c->now_ms, (unsigned long long)(c->now_ms - prev));
+        prev = c->now_ms;
+        first = n ? first : c->now_ms;
+        last = c->now_ms;
+        n++;
+    }
+    /* web: 25% 2m, 50% 2m, so asked at its start, 2m and 4m in (and the
+     * tick that promotes it does not ask again). */
+    assert_true(n >= 2);
+    assert_true(last - first >= 2 * MIN);
+    assert_int_equal(rt_count(h, "gate", "rollback-webhook", NULL), 0);
+    rt_free(h);
+}
+
+/* A rollback webhook that answers CONVOY_OK asks for a rollback: the
+ * service fails at once, outside the failure budget of 5, and its
+ * dependency-ordered scope is rolled back. */
+static int press_stop_button(harness *h, int kind, const convoy_action *a)
+{
+    (void)h;
+    if (kind == CONVOY_ACTION_WEBHOOK && strcmp(convoy_action_webhook_type(a), "rollback") == 0 &&
+        convoy_action_now_ms(a) >= 3 * MIN)
+        return CONVOY_OK;
+    return 2;
+}
+
+static void rollback_webhook_requests_rollback(void **state)
+{
+    (void)state;
+    harness *h = rt_harness();
+    rt_init(h, ROLLBACK_HOOK_PLAN("service"), NULL);
+    h->override = press_stop_button;
+    rt_open(h);
+    assert_int_equal(rt_run(h), CONVOY_ROLLOUT_ROLLED_BACK);
+    assert_state(h, "web", CONVOY_SERVICE_ROLLED_BACK);
+    assert_state(h, "api", CONVOY_SERVICE_PROMOTED);
+    long i = rt_find(h, 0, "decision", "rollback", "web");
+    assert_true(i >= 0);
+    assert_non_null(strstr(h->records[i], "\"gate\":\"rollback-webhook\""));
+    assert_non_null(strstr(h->records[i], "stop-button"));
+    assert_true(rt_num(h->records[i], "time_ms") >= 3 * MIN);
+    assert_true(rt_num(h->records[i], "time_ms") < 6 * MIN);
+    assert_int_equal(convoy_state_failed_evaluations(ST(h)), 1);
+    rt_free(h);
+
+    /* The same through the simulator's scenario, and scope dependents:
+     * web depends on api, so a request from api's hook... here web has
+     * the hook and no dependents: only web. A request at 200s. */
+    h = rt_harness();
+    rt_init(h, ROLLBACK_HOOK_PLAN("dependents"),
+            "{\"actions\": {\"request_rollback\": [{\"service\": \"web\", \"at\": 200}]}}");
+    rt_open(h);
+    assert_int_equal(rt_run(h), CONVOY_ROLLOUT_ROLLED_BACK);
+    assert_state(h, "web", CONVOY_SERVICE_ROLLED_BACK);
+    assert_state(h, "api", CONVOY_SERVICE_PROMOTED);
+    i = rt_find(h, 0, "decision", "rollback", "web");
+    assert_true(i >= 0);
+    assert_true(rt_num(h->records[i], "time_ms") >= 200000);
+    assert_true(rt_num(h->records[i], "time_ms") <= 200000 + 2 * MIN);
+    rt_free(h);
+}
+
+/* Crash-safety: the next time to ask is part of the saved state, so a
+ * rollout reopened from its state asks on the same schedule. */
+static void rollback_webhook_schedule_survives_resume(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/convoy-rh-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(path);
+    harness *h = rt_harness();
+    rt_init(h, ROLLBACK_HOOK_PLAN("service"), NULL);
+    rt_open(h);
+    assert_int_equal(rt_run(h), CONVOY_ROLLOUT_PROMOTED);
+    size_t straight = rt_calls(h, CONVOY_ACTION_WEBHOOK, rt_index(h->plan, "web"));
+    rt_free(h);
+
+    h = rt_harness();
+    rt_init(h, ROLLBACK_HOOK_PLAN("service"), NULL);
+    h->opts.state_path = path;
+    rt_open(h);
+    size_t calls = 0;
+    while (!rt_finished(h->status) || !h->ticks) {
+        rt_tick(h, h->now);
+        uint64_t next = convoy_rollout_next_due(h->r);
+        if (rt_finished(h->status) || next == UINT64_MAX)
+            break;
+        h->now = next;
+        /* Reopen from the saved state before every tick. */
+        calls += rt_calls(h, CONVOY_ACTION_WEBHOOK, rt_index(h->plan, "web"));
+        h->n_calls = 0;
+        rt_close(h);
+        rt_open(h);
+    }
+    calls += rt_calls(h, CONVOY_ACTION_WEBHOOK, rt_index(h->plan, "web"));
+    assert_int_equal(h->status, CONVOY_ROLLOUT_PROMOTED);
+    assert_int_equal(calls, straight);
+    rt_free(h);
+    unlink(path);
+}
+
+/* ---- manual mode: the operator carries out the rollback ------------------ */
+
+static void operator_rollback_in_manual_mode(void **state)
+{
+    (void)state;
+    harness *h = rt_harness();
+    char *bad = bad_metric("c", 0.2, 0);
+    start(h, "\"mode\": \"manual\", \"scope\": \"dependents\"", "", bad);
+    free(bad);
+    rt_run_until(h, 0, 1000);
+    assert_status(h, CONVOY_ROLLOUT_HELD);
+    assert_state(h, "c", CONVOY_SERVICE_HELD);
+    assert_int_equal(rt_calls(h, CONVOY_ACTION_REVERT, SIZE_MAX), 0);
+    /* The held decision names the set the operator would roll back. */
+    long i = rt_find(h, 0, "decision", "hold", "c");
+    assert_true(i >= 0);
+    assert_non_null(strstr(h->records[i], "holding for an operator to roll back"));
+
+    /* Arguments and states that cannot be rolled back. */
+    assert_int_equal(convoy_rollout_rollback(NULL, 0), CONVOY_E_INVALID_ARG);
+    assert_int_equal(convoy_rollout_rollback(h->r, 99), CONVOY_E_INVALID_ARG);
+    size_t e = rt_index(h->plan, "e");
+    assert_false(convoy_state_service_touched(ST(h), e));
+    assert_int_equal(convoy_rollout_rollback(h->r, e), CONVOY_E_INVALID);
+
+    /* SIZE_MAX: every held service, in one reverse dependency order. */
+    assert_int_equal(convoy_rollout_rollback(h->r, SIZE_MAX), CONVOY_OK);
+    long op = rt_find(h, 0, "decision", "rollback", NULL);
+    assert_true(op >= 0);
+    assert_string_equal(rt_str(h->records[op], "decided_by"), "operator");
+    assert_non_null(strstr(rt_str(h->records[op], "rationale"), "rolled back by an operator: c"));
+    assert_int_equal(convoy_rollout_rollback(h->r, SIZE_MAX), CONVOY_E_INVALID); /* none held */
+    assert_int_equal(rt_run(h), CONVOY_ROLLOUT_ROLLED_BACK);
+    assert_state(h, "c", CONVOY_SERVICE_ROLLED_BACK);
+    /* e (c's dependent) was never deployed: left alone; a, b, d promoted. */
+    assert_state(h, "e", CONVOY_SERVICE_PENDING);
+    assert_state(h, "a", CONVOY_SERVICE_PROMOTED);
+    assert_int_equal(rt_calls(h, CONVOY_ACTION_REVERT, SIZE_MAX), 1);
+    assert_int_equal(convoy_rollout_rollback(h->r, SIZE_MAX), CONVOY_E_INVALID); /* finished */
+    rt_free(h);
+}
+
+/* An operator may also roll back a live service in automatic mode: its
+ * scope (dependents) is rolled back, dependents first. */
+static void operator_rollback_of_a_live_service(void **state)
+{
+    (void)state;
+    harness *h = rt_harness();
+    start(h, "\"scope\": \"dependents\"", "", NULL);
+    /* Run until b and c are both deployed. */
+    size_t b = rt_index(h->plan, "b"), c = rt_index(h->plan, "c");
+    for (int k = 0; k < 200 && !convoy_state_service_touched(ST(h), c); k++) {
+        rt_tick(h, h->now);
+        h->now = convoy_rollout_next_due(h->r);
+    }
+    assert_true(convoy_state_service_touched(ST(h), c));
+    assert_int_equal(convoy_rollout_rollback(h->r, b), CONVOY_OK);
+    assert_int_equal(rt_run(h), CONVOY_ROLLOUT_ROLLED_BACK);
+    assert_string_equal(rolled_back_order(h), "c,b");
+    assert_state(h, "a", CONVOY_SERVICE_PROMOTED);
+    assert_int_equal(convoy_rollout_rollback(h->r, b), CONVOY_E_INVALID);
+    rt_free(h);
+}
+
+/* max_burn_rate, end to end: a failure budget of 3 would allow three
+ * failed analyses, but they come early: a's first analysis is step 3 of a
+ * 12-step release, so the first failure burns at (1/3)/(3/12) = 1.33x (under
+ * 1.5x: runs again) and the second at 2.67x: rolled back. */
+static void burn_rate_rolls_back_early(void **state)
+{
+    (void)state;
+    static const char plan[] =
+        "{\"name\": \"burn\", " ANALYSES("0") ", \"services\": ["
+        " {\"name\": \"a\", \"steps\": [{\"set_weight\": 20}, {\"pause\": \"1m\"},"
+        "  {\"analysis\": \"errors\"}, {\"set_weight\": 50}, {\"pause\": \"1m\"},"
+        "  {\"analysis\": \"errors\"}]},"
+        " {\"name\": \"b\", \"depends_on\": [\"a\"], \"steps\": [{\"set_weight\": 20},"
+        "  {\"pause\": \"1m\"}, {\"analysis\": \"errors\"}, {\"set_weight\": 50},"
+        "  {\"pause\": \"1m\"}, {\"analysis\": \"errors\"}]}],"
+        " \"failure_budget\": {\"max_failed_evaluations\": 3, \"max_burn_rate\": %s}}";
+    char *bad = bad_metric("a", 0.2, 0);
+    char *json = rt_fmt(plan, "1.5");
+    harness *h = rt_harness();
+    rt_init(h, json, bad);
+    rt_open(h);
+    assert_int_equal(rt_run(h), CONVOY_ROLLOUT_ROLLED_BACK);
+    assert_int_equal(convoy_state_failed_evaluations(ST(h)), 2);
+    long i = rt_find(h, 0, "decision", "continue", "a");
+    assert_true(i >= 0);
+    assert_true(fabs(rt_num(h->records[i], "burn_rate") - 4.0 / 3.0) < 1e-9);
+    i = rt_find(h, 0, "decision", "rollback", "a");
+    assert_true(i >= 0);
+    assert_true(fabs(rt_num(h->records[i], "burn_rate") - 8.0 / 3.0) < 1e-9);
+    assert_non_null(strstr(rt_str(h->records[i], "rationale"), "above max_burn_rate 1.5x"));
+    rt_free(h);
+    free(json);
+
+    /* A generous limit: the budget is spent first (4 failures). */
+    json = rt_fmt(plan, "100");
+    h = rt_harness();
+    rt_init(h, json, bad);
+    rt_open(h);
+    assert_int_equal(rt_run(h), CONVOY_ROLLOUT_ROLLED_BACK);
+    assert_int_equal(convoy_state_failed_evaluations(ST(h)), 4);
+    assert_int_equal(rt_count(h, "decision", "continue", "a"), 3);
+    rt_free(h);
+    free(json);
+    free(bad);
+}
+
 /* A judge analysis (Kayenta): identical samples pass; a candidate twice as
  * slow as the baseline fails its rounds and rolls back. */
 static void judge_analysis(void **state)
@@ -1550,6 +1795,12 @@ int main(void)
         RT_TEST(no_secrets_in_log),
         RT_TEST(engine_arguments),
         RT_TEST(manual_hold_past_time_to_remediate),
+        RT_TEST(rollback_webhooks_asked_every_interval),
+        RT_TEST(rollback_webhook_requests_rollback),
+        RT_TEST(rollback_webhook_schedule_survives_resume),
+        RT_TEST(operator_rollback_in_manual_mode),
+        RT_TEST(operator_rollback_of_a_live_service),
+        RT_TEST(burn_rate_rolls_back_early),
         RT_TEST(scope_all_stops_the_convoy),
         RT_TEST(failure_budget_reevaluates_later),
         RT_TEST(next_due_after_resume),
