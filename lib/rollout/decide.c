@@ -234,7 +234,9 @@ static int judge(convoy_decision *d, convoy__buf *why, const convoy_plan *plan,
         d->failed = st->failed_evaluations + 1;
         convoy__buf_printf(why, "%s %s %s%s%s %s", svc->name, gate_word(v->gate),
                            v->name ? "\"" : "", v->name ? v->name : "", v->name ? "\"" : "",
-                           v->phase == CONVOY_PHASE_FAILED ? "failed" : "errored");
+                           v->gate == CONVOY_GATE_ROLLBACK_WEBHOOK ? "asked for a rollback"
+                           : v->phase == CONVOY_PHASE_FAILED       ? "failed"
+                                                                   : "errored");
         put_value(why, v);
         int64_t budget = plan->budget_max_failed;
         /* A failed action (its retries spent) and a rollback webhook's

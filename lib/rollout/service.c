@@ -284,8 +284,7 @@ static int rollback_hooks(convoy_rollout *r, size_t i)
         if (r->be.webhook(&a, r->userdata) != CONVOY_OK)
             continue;
         convoy__record_action(r, i, CONVOY_ACTION_WEBHOOK, CONVOY_OK, h->webhook_name);
-        gate_failed(r, i, CONVOY_GATE_ROLLBACK_WEBHOOK, h->webhook_name,
-                    "the rollback webhook asked for a rollback");
+        gate_failed(r, i, CONVOY_GATE_ROLLBACK_WEBHOOK, h->webhook_name, NULL);
         return 1;
     }
     return 0;
