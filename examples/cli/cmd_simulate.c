@@ -1,8 +1,8 @@
 /*
  * cmd_simulate.c - `convoy simulate PLAN [--scenario FILE] [--log FILE]
- * [--state FILE] [--resume] [--svg FILE] [--json]`: run the whole rollout
- * of PLAN against the library's simulated backend on a simulated clock,
- * showing progress, then the outcome.
+ * [--state FILE] [--resume] [--history FILE] [--svg FILE] [--json]`: run
+ * the whole rollout of PLAN against the library's simulated backend on a
+ * simulated clock, showing progress, then the outcome.
  *
  * The engine's callbacks are the simulator's, wrapped: the wrappers see
  * every action (the set-weights targets for the progress lines), receive
@@ -41,8 +41,43 @@
 typedef struct sim_args {
     int help, json, resume;
     uint32_t parse_flags;
-    const char *plan, *scenario, *log, *state, *svg;
+    const char *plan, *scenario, *log, *state, *history, *svg;
 } sim_args;
+
+/* Two names for one file: the same name, or the same inode when both exist. */
+static int same_file(const char *x, const char *y)
+{
+    struct stat sx, sy;
+    if (strcmp(x, y) == 0)
+        return 1;
+    return stat(x, &sx) == 0 && stat(y, &sy) == 0 && sx.st_dev == sy.st_dev &&
+           sx.st_ino == sy.st_ino;
+}
+
+/* The history outlives this run and is shared with later releases; the
+ * state is replaced and the log emptied on a fresh start, so a history
+ * that is one of them would be destroyed. */
+static int history_apart(const sim_args *a)
+{
+    static const struct {
+        const char *option;
+        size_t offset;
+    } others[] = {
+        {"--log", offsetof(sim_args, log)},
+        {"--state", offsetof(sim_args, state)},
+        {"--svg", offsetof(sim_args, svg)},
+    };
+    if (!a->history)
+        return 0;
+    for (size_t k = 0; k < sizeof others / sizeof others[0]; k++) {
+        const char *other =
+            *(const char *const *)(const void *)((const char *)a + others[k].offset);
+        if (other && same_file(a->history, other))
+            return usage_error(CMD, "--history and %s cannot be the same file ('%s')",
+                               others[k].option, a->history);
+    }
+    return 0;
+}
 
 static int parse_args(sim_args *a, int argc, char **argv)
 {
@@ -53,6 +88,7 @@ static int parse_args(sim_args *a, int argc, char **argv)
         {"--scenario", offsetof(sim_args, scenario)},
         {"--log", offsetof(sim_args, log)},
         {"--state", offsetof(sim_args, state)},
+        {"--history", offsetof(sim_args, history)},
         {"--svg", offsetof(sim_args, svg)},
     };
     int options_done = 0;
@@ -114,7 +150,9 @@ static int parse_args(sim_args *a, int argc, char **argv)
         return usage_error(CMD, "--resume needs --state FILE (the saved state to resume)");
     if (a->scenario && strcmp(a->scenario, "-") == 0 && strcmp(a->plan, "-") == 0)
         return usage_error(CMD, "the plan and the scenario cannot both be standard input");
-    return 0;
+    if (a->history && strcmp(a->history, "-") == 0)
+        return usage_error(CMD, "--history needs a file: it is read, then appended to");
+    return history_apart(a);
 }
 
 static int fail(const char *fmt, ...)
@@ -317,6 +355,19 @@ static int start_fresh(const sim_args *a)
     return CLI_OK;
 }
 
+/* The engine appends to the history when a service finishes, perhaps hours
+ * of simulated time in; find out now that it cannot, before a fresh start
+ * empties the log. A missing file is created (an empty history); what an
+ * existing one holds is the engine's to read and judge. */
+static int check_history(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return fail("%s: cannot open the history for appending: %s", path, strerror(errno));
+    close(fd);
+    return CLI_OK;
+}
+
 /* On --resume, what the run did before: the log's records (the engine has
  * cut it back to what the state counts) feed the model, so the report and
  * the SVG cover the whole run. */
@@ -357,6 +408,25 @@ static int write_svg(const char *path, const convoy_plan *plan, const convoy_sta
     if (rc != 0)
         return fail("%s: writing the timeline failed: %s", path, strerror(saved));
     return CLI_OK;
+}
+
+/* 1 when `msg` is about `path`: the library starts such messages "PATH: ". */
+static int about_file(const char *msg, const char *path)
+{
+    size_t n = path ? strlen(path) : 0;
+    return n && strncmp(msg, path, n) == 0 && msg[n] == ':';
+}
+
+/* Why the engine could not start. With --resume that is usually the saved
+ * state, but a history that cannot be read must not be blamed on it. */
+static int report_open_error(const sim_args *a, int rc)
+{
+    const char *msg = convoy_error_message(convoy_error_last());
+    if (!msg || !*msg)
+        msg = convoy_strerror(rc);
+    if (a->resume && !about_file(msg, a->history))
+        return fail("%s: cannot resume: %s", a->state, msg);
+    return fail("%s", msg);
 }
 
 /* ------------------------------------------------------------------------
@@ -520,9 +590,11 @@ int cmd_simulate(int argc, char **argv)
                  strerror(errno));
             goto out;
         }
-    } else if (start_fresh(&a) != CLI_OK) {
-        goto out;
     }
+    if (a.history && check_history(a.history) != CLI_OK)
+        goto out;
+    if (!a.resume && start_fresh(&a) != CLI_OK)
+        goto out;
 
     /* The engine, on the wrapped simulator. */
     sim_ctx ctx;
@@ -538,12 +610,11 @@ int cmd_simulate(int argc, char **argv)
     convoy_rollout_options opts = CONVOY_ROLLOUT_OPTIONS_INIT;
     opts.log_path = a.log;
     opts.state_path = a.state;
+    opts.history_path = a.history;
     convoy_error_clear();
     rc = convoy_rollout_new(&r, plan, &backend, &ctx, &opts);
     if (rc != CONVOY_OK) {
-        const char *msg = convoy_error_message(convoy_error_last());
-        fail("%s%s%s", a.resume ? a.state : "", a.resume ? ": cannot resume: " : "",
-             msg && *msg ? msg : convoy_strerror(rc));
+        report_open_error(&a, rc);
         goto out;
     }
 

@@ -316,7 +316,7 @@ static const char render_help[] =
 
 static const char simulate_synopsis[] =
     "usage: convoy simulate PLAN [--scenario FILE] [--log FILE] [--state FILE]\n"
-    "                       [--resume] [--svg FILE] [--json]\n";
+    "                       [--resume] [--history FILE] [--svg FILE] [--json]\n";
 
 static const char simulate_help[] =
     "Run the whole rollout of PLAN with Convoy's engine against the library's\n"
@@ -358,6 +358,20 @@ static const char simulate_help[] =
     "                   --log FILE is cut back to what that state counts, so\n"
     "                   the resumed run's log and report are those an\n"
     "                   uninterrupted run would have written\n"
+    "  --history FILE   the release history (JSON Lines) that relative\n"
+    "                   criteria such as \"<=+10%\" compare with: the metric\n"
+    "                   means of earlier promoted releases of each service\n"
+    "                   (plans of another name) are read from FILE, and every\n"
+    "                   service that finishes appends its record (release,\n"
+    "                   service, version, outcome, metric means). Created when\n"
+    "                   missing, never emptied; lines that are not records\n"
+    "                   (torn by a crash) are skipped. Give the same FILE with\n"
+    "                   --resume: records the saved state knows of are not\n"
+    "                   written again (one written just before a crash may be,\n"
+    "                   identical; the last record per release and service\n"
+    "                   counts). Without it, or before a first promoted\n"
+    "                   release, a relative criterion has nothing to compare\n"
+    "                   with and passes (as in Keptn)\n"
     "  --svg FILE       draw the run as an SVG timeline: one lane per service\n"
     "                   in wave order with its candidate weight over time,\n"
     "                   gate verdicts and state, and the rollback moment\n"
@@ -386,11 +400,14 @@ static const char simulate_help[] =
     "      --scenario examples/scenarios/payments-degrades.json --svg shop.svg\n"
     "  convoy simulate shop.json --state run.state --log run.jsonl   # killed...\n"
     "  convoy simulate shop.json --state run.state --log run.jsonl --resume\n"
+    "  convoy simulate release-41.json --history releases.jsonl\n"
+    "  convoy simulate release-42.json --history releases.jsonl   # vs 41\n"
     "\n"
     "Exit status: 0 when every service was promoted, 2 when the rollout was\n"
     "rolled back, 3 when it was held or aborted, 1 for an invalid plan or\n"
     "scenario (reported with its JSON Pointer), a state that cannot be resumed,\n"
-    "an I/O error or a bad command line.\n";
+    "a history that cannot be read or appended to, an I/O error or a bad\n"
+    "command line.\n";
 
 static const char help_synopsis[] = "usage: convoy help [COMMAND]\n";
 

@@ -4,6 +4,8 @@
 # --resume, and crash-resume: the run is killed with SIGKILL at 50 points
 # (CONVOY_SIMULATE_KILL_AFTER) and resumed, and the final report and the
 # whole decision log must be byte-identical to an uninterrupted run's.
+# Then --history: relative criteria against an earlier release, broken and
+# unusable history files, and crash-resume with a history.
 #
 # usage: test_simulate.sh CONVOY [SOURCE_ROOT]
 #   CONVOY       the built program (e.g. build/examples/cli/convoy)
@@ -617,6 +619,232 @@ expect_rc 2
 check "resumed without a log: same report" cmp -s "$TMP/out" ref.json
 svg_check "resumed without a log: a valid SVG with every lane" nolog.svg \
     'len(lanes) == 5 and groups.count("rollback") == 1'
+
+# ---------------------------------------------------------------------------
+# --history: the release history that Keptn-style relative criteria compare
+# with. Two releases of one plan (other names, so the first is the second's
+# past): api and web, each judged by "p99-seconds <= 1 and <= +10 % of the
+# earlier promoted releases' mean".
+
+HPLAN1=$SCEN/history-r1.plan.json
+HPLAN2=$SCEN/history-r2.plan.json
+
+run help simulate
+expect_out '^ +\[--resume\] \[--history FILE\] \[--svg FILE\] \[--json\]$'
+expect_out '^  --history FILE   the release history \(JSON Lines\) that relative$'
+
+run simulate "$HPLAN1" --history -
+expect_rc 1
+expect_err '--history needs a file'
+
+run simulate "$HPLAN1" --history same.jsonl --log same.jsonl
+expect_rc 1
+expect_err "--history and --log cannot be the same file \('same\.jsonl'\)"
+
+printf '{}' >same.state
+run simulate "$HPLAN1" --history "$TMP/same.state" --state same.state
+expect_rc 1
+expect_err '--history and --state cannot be the same file'
+
+# Release 1, healthy: promoted, and the history (created) holds one record
+# per service with the means its last analysis measured.
+rm -f -- releases.jsonl
+run simulate "$HPLAN1" --scenario "$SCEN/history-r1.json" --history releases.jsonl --json
+expect_rc 0
+expect_json "history release 1: promoted" 'd["outcome"] == "promoted"'
+py_check "history release 1: one record per service, in the order they finished" releases.jsonl \
+    '[(r["release"], r["service"], r["version"], r["outcome"]) for r in lines] == [("latency-release-1", "api", "1.1", "promoted"), ("latency-release-1", "web", "2.1", "promoted")]'
+py_check "history release 1: the metric means and counts" releases.jsonl \
+    'abs(lines[0]["metrics"]["p99-seconds"]["mean"] - 0.5) < 1e-9 and abs(lines[1]["metrics"]["p99-seconds"]["mean"] - 0.2) < 1e-9 and [r["metrics"]["p99-seconds"]["n"] for r in lines] == [3, 3]'
+cp -- releases.jsonl r1.history
+
+# Release 2, api 20 % slower from its second analysis on (0.6 s against
+# 0.5 s): "<=1" holds, "<=+10%" does not: rolled back at 60 %, and the
+# decision says which criterion failed; the history gets api's rollback
+# with the means of the analysis that failed (0.5 then 0.6).
+cp -- r1.history worse.history
+run simulate "$HPLAN2" --scenario "$SCEN/history-worse.json" --history worse.history \
+    --log worse.jsonl --json
+expect_rc 2
+expect_json "history release 2 worse: api rolled back, web never started" \
+    'd["outcome"] == "rolled_back" and d["rollback_order"] == ["api"] and d["services"]["web"]["state"] == "untouched"'
+py_check "history release 2 worse: the rollback names api, p99-seconds = 0.6 and <=+10%" worse.jsonl \
+    '[(r["service"], r["gates"][0]["metric"], r["gates"][0]["value"], "<=+10%" in r["gates"][0]["reason"]) for r in lines if r.get("decision") == "rollback"] == [("api", "p99-seconds", 0.6, True)]'
+py_check "history release 2 worse: release 1 kept, api's rollback appended" worse.history \
+    'text.startswith(open("r1.history").read()) and [(r["release"], r["service"], r["version"], r["outcome"]) for r in lines[2:]] == [("latency-release-2", "api", "1.2", "rolled_back")] and abs(lines[2]["metrics"]["p99-seconds"]["mean"] - 0.55) < 1e-9 and lines[2]["metrics"]["p99-seconds"]["n"] == 2'
+
+cp -- r1.history worse-text.history
+run simulate "$HPLAN2" --scenario "$SCEN/history-worse.json" --history worse-text.history
+expect_rc 2
+expect_out '^\+02:00  api     analysis latency: Successful \(p99-seconds = 0\.5\) -> continue$'
+expect_out '^\+03:00  api     analysis latency: Failed \(p99-seconds = 0\.6\) -> rollback of api$'
+expect_out 'p99-seconds: 0\.6 vs success <=1 and <=\+10% -> Failed'
+expect_out '^  rollback at \+03:00: api failed latency \(p99-seconds = 0\.6\); owner api-team$'
+
+# Without a history the relative criterion has nothing to compare with and
+# passes (Keptn); so does a release compared with its own records only.
+run simulate "$HPLAN2" --scenario "$SCEN/history-worse.json" --json
+expect_rc 0
+cp -- r1.history self.history
+run simulate "$HPLAN1" --scenario "$SCEN/history-worse.json" --history self.history --json
+expect_rc 0
+expect_json "a release is not compared with its own records" 'd["outcome"] == "promoted"'
+
+# Release 2 within 10 % (0.54 s against 0.5 s; web 0.21 s against 0.2 s).
+cp -- r1.history within.history
+run simulate "$HPLAN2" --scenario "$SCEN/history-within.json" --history within.history --json
+expect_rc 0
+expect_json "history release 2 within 10 %: promoted" 'd["outcome"] == "promoted"'
+py_check "history release 2 within 10 %: its records appended after release 1's" within.history \
+    'text.startswith(open("r1.history").read()) and [(r["release"], r["service"], r["outcome"]) for r in lines[2:]] == [("latency-release-2", "api", "promoted"), ("latency-release-2", "web", "promoted")] and abs(lines[2]["metrics"]["p99-seconds"]["mean"] - 0.54) < 1e-9'
+
+# A fresh start (--state without --resume) empties the log, never the
+# history; resuming a finished run appends nothing.
+cp -- r1.history keep.history
+run simulate "$HPLAN2" --scenario "$SCEN/history-within.json" --history keep.history \
+    --state keep.state --log keep.jsonl --json
+expect_rc 0
+cp -- keep.history keep.after
+run simulate "$HPLAN2" --scenario "$SCEN/history-within.json" --history keep.history \
+    --state keep.state --log keep.jsonl --resume --json
+expect_rc 0
+check "history: resuming a finished run appends nothing" cmp -s keep.history keep.after
+run simulate "$HPLAN2" --scenario "$SCEN/history-within.json" --history keep.history \
+    --state keep.state --log keep.jsonl --json
+expect_rc 0
+py_check "history: a fresh start appends to the history, keeping what was there" keep.history \
+    'text.startswith(open("keep.after").read()) and len(lines) == 6'
+
+# Broken lines. The library's contract (lib/rollout/history.c): lines that
+# are not records - a crash's torn last line, garbage - are skipped, not an
+# error, so one bad line cannot stop a release; the records around them
+# still count, and an append starts on a fresh line.
+{
+    printf '%s\n' '{"release":"latency-release-0","service":"api","version":"1.0","outcome":"promoted","time_ms":1,"metrics":{"p99-seconds":{"mean":0.4,"n":3}}}'
+    printf '%s\n' 'not a record' '{"release": 42}'
+    printf '%s' '{"release":"latency-release-0","service":"web","ver'
+} >broken.history
+cp -- broken.history broken.before
+run simulate "$HPLAN2" --scenario "$SCEN/history-within.json" --history broken.history --json
+expect_rc 2
+expect_empty_err
+expect_json "history with broken lines: release 0's api record (0.4 s) still rolls back 0.54 s" \
+    'd["outcome"] == "rolled_back" and d["rollback_order"] == ["api"]'
+py_check "history with broken lines: kept as they were, the new record on a line of its own" broken.history \
+    'text.startswith(open("broken.before").read() + "\n") and json.loads(text.splitlines()[-1])["outcome"] == "rolled_back"'
+printf 'garbage\n{"torn' >garbage.history
+run simulate "$HPLAN2" --scenario "$SCEN/history-worse.json" --history garbage.history --json
+expect_rc 0
+expect_json "a history of nothing but broken lines is an empty one" 'd["outcome"] == "promoted"'
+
+# A history that cannot be used: exit 1 before anything runs, the file named.
+mkdir -p hdir
+printf 'old log\n' >hkeep.jsonl
+printf 'old state' >hkeep.state
+run simulate "$HPLAN1" --history hdir --state hkeep.state --log hkeep.jsonl
+expect_rc 1
+expect_err '^convoy: simulate: hdir: cannot open the history for appending: Is a directory$'
+expect_empty_out
+check "an unusable history: the log is left alone" grep -qx 'old log' hkeep.jsonl
+check "an unusable history: the state is left alone" grep -qx 'old state' hkeep.state
+
+run simulate "$HPLAN1" --history "$TMP/no-such-dir/h.jsonl" --json
+expect_rc 1
+expect_err 'no-such-dir/h\.jsonl: cannot open the history for appending: No such file or directory$'
+expect_empty_out
+
+# Appendable but not a file the library reads (its own check and message).
+run simulate "$HPLAN1" --history /dev/null
+expect_rc 1
+expect_err '^convoy: simulate: /dev/null: the history is not a regular file$'
+
+# With --resume the history's problem is not blamed on the saved state.
+run simulate "$HPLAN2" --scenario "$SCEN/history-within.json" --state keep.state \
+    --log keep.jsonl --history /dev/null --resume
+expect_rc 1
+expect_err '^convoy: simulate: /dev/null: the history is not a regular file$'
+
+run simulate "$HPLAN1" --state "$TMP/missing.state" --resume --history unborn.history
+expect_rc 1
+expect_err 'missing\.state: no saved state to resume'
+check "nothing to resume: the history is not created" test ! -e unborn.history
+
+if [ "$(id -u)" -ne 0 ]; then
+    printf '' >locked.history
+    chmod 000 locked.history
+    run simulate "$HPLAN1" --history locked.history
+    expect_rc 1
+    expect_err 'locked\.history: cannot open the history for appending: Permission denied'
+    chmod 600 locked.history
+else
+    echo "# running as root: the unreadable-history test is skipped"
+fi
+
+# Crash and resume with a history: killed after every callback in turn and
+# resumed, the history must be the uninterrupted run's. The engine marks a
+# service's record written in the state it saves at the end of the tick;
+# a kill after the append but before that save (only the last callbacks
+# of a run, the final status notification, come in between) makes the
+# resumed run append the record again: the same line, which the library's
+# reading (the last record per release and service wins) counts once. Any
+# other difference is a failure.
+hist_crash() { # NAME PLAN SCENARIO SEED-HISTORY EXIT
+    local name=$1 plan=$2 scen=$3 seed=$4 want=$5 N=0 rc
+    local fails=() repeats=()
+    cp -- "$seed" "$name.ref.history"
+    "$CONVOY" simulate "$plan" --scenario "$scen" --history "$name.ref.history" \
+        --state "$name.ref.state" --log "$name.ref.jsonl" --json >"$name.ref.json" 2>/dev/null
+    rc=$?
+    [ $rc -eq "$want" ] || fails+=("the reference run exited $rc")
+    while :; do
+        N=$((N + 1))
+        rm -f -- hc.state hc.jsonl
+        cp -- "$seed" hc.history
+        (CONVOY_SIMULATE_KILL_AFTER=$N "$CONVOY" simulate "$plan" --scenario "$scen" \
+            --history hc.history --state hc.state --log hc.jsonl --json >/dev/null 2>&1; exit $?) 2>/dev/null
+        rc=$?
+        [ $rc -eq 137 ] || break
+        local resume=(--resume)
+        [ -e hc.state ] || resume=()
+        "$CONVOY" simulate "$plan" --scenario "$scen" --history hc.history --state hc.state \
+            --log hc.jsonl "${resume[@]}" --json >hc.json 2>hc.err
+        rc=$?
+        if [ $rc -ne "$want" ] || ! cmp -s hc.json "$name.ref.json" || ! cmp -s hc.jsonl "$name.ref.jsonl"; then
+            fails+=("N=$N: resumed run exited $rc, report or log differs: $(head -c 200 hc.err)")
+        elif cmp -s hc.history "$name.ref.history"; then
+            :
+        elif uniq hc.history | cmp -s - "$name.ref.history"; then
+            repeats+=("$N")
+        else
+            fails+=("N=$N: the history differs: $(diff hc.history "$name.ref.history" | head -3)")
+        fi
+    done
+    TOTAL_H=$((N - 1))
+    # Only the kill after the last callback (the final status notification)
+    # lies between an append and the save that records it.
+    local r
+    for r in "${repeats[@]}"; do
+        [ "$r" -eq "$TOTAL_H" ] || fails+=("N=$r of $TOTAL_H: a record repeated by the resumed run")
+    done
+    LAST="history crash-resume ($name) at each of $TOTAL_H kill points"
+    if [ $rc -ne "$want" ]; then
+        fail "the run past the last kill point exited $rc"
+    elif [ ${#fails[@]} -eq 0 ] && [ "$TOTAL_H" -ge 20 ]; then
+        pass "report, log and history as uninterrupted$([ ${#repeats[@]} -gt 0 ] && echo "; the kill between the last append and its save (N=${repeats[*]}) repeated that record verbatim")"
+    else
+        fail "history differs from the uninterrupted run's" "${fails[@]}"
+    fi
+}
+hist_crash promote "$HPLAN1" "$SCEN/history-r1.json" /dev/null 0
+hist_crash rollback "$HPLAN2" "$SCEN/history-worse.json" r1.history 2
+
+# A repeated record reads as one: release 2 is judged the same against it.
+cp -- promote.ref.history once.history
+sed -n '$p' promote.ref.history >>once.history
+run simulate "$HPLAN2" --scenario "$SCEN/history-worse.json" --history once.history --json
+expect_rc 2
+run simulate "$HPLAN2" --scenario "$SCEN/history-within.json" --history once.history --json
+expect_rc 0
 
 echo
 echo "$passed passed, $failed failed"
