@@ -118,7 +118,7 @@ int convoy_rollout_new(convoy_rollout **out, const convoy_plan *plan,
     if (rc == CONVOY_OK && opts->log_path)
         rc = convoy__log_open(&r->log, opts->log_path, resumed ? r->st->log_bytes : 0);
     if (rc == CONVOY_OK && r->history_path)
-        rc = convoy__history_load(&r->history, NULL, r->history_path);
+        rc = convoy__history_load(&r->history, &r->history_skipped, r->history_path);
     if (rc != CONVOY_OK) {
         convoy_rollout_free(r);
         return rc;
@@ -368,6 +368,14 @@ int convoy_rollout_tick(convoy_rollout *r, uint64_t now_ms)
         st->started = 1;
         st->started_ms = now_ms;
         convoy__record_event(r, (size_t)-1, "rollout_started", r->plan->name);
+        if (r->history_skipped) {
+            /* Torn or foreign lines are skipped by design (a crash can tear
+             * one); say so, so a wrong file is not mistaken for no history. */
+            char detail[160];
+            snprintf(detail, sizeof detail, "%zu line%s of the history file skipped: not "
+                     "history records", r->history_skipped, r->history_skipped == 1 ? "" : "s");
+            convoy__record_event(r, (size_t)-1, "history_lines_skipped", detail);
+        }
     }
     if (finished(st->status))
         return st->status;

@@ -19,6 +19,7 @@ struct convoy_rollout {
     char *state_path, *history_path;
     convoy__log log;            /* decision log file sink (may be closed) */
     convoy__history *history;   /* earlier releases, may be NULL */
+    size_t history_skipped;     /* its lines that were not records */
     convoy__buf pending;        /* records of this tick, not yet written */
     convoy_samples samples;     /* reused by every metric query */
     convoy_samples baseline;    /* judges: the baseline sample */

@@ -725,9 +725,12 @@ py_check "history: a fresh start appends to the history, keeping what was there"
     printf '%s' '{"release":"latency-release-0","service":"web","ver'
 } >broken.history
 cp -- broken.history broken.before
-run simulate "$HPLAN2" --scenario "$SCEN/history-within.json" --history broken.history --json
+run simulate "$HPLAN2" --scenario "$SCEN/history-within.json" --history broken.history --json \
+    --log broken.jsonl
 expect_rc 2
 expect_empty_err
+check "history with broken lines: the decision log says 3 lines were skipped" \
+    grep -q '"event":"history_lines_skipped","detail":"3 lines of the history file skipped: not history records"' broken.jsonl
 expect_json "history with broken lines: release 0's api record (0.4 s) still rolls back 0.54 s" \
     'd["outcome"] == "rolled_back" and d["rollback_order"] == ["api"]'
 py_check "history with broken lines: kept as they were, the new record on a line of its own" broken.history \
