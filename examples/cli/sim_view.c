@@ -335,7 +335,7 @@ static void draw_line(sim_view *v, int width, const char *head, const char *word
     if (tn > room)
         tn = room;
     fprintf(v->f, "\r\033[K%.*s", hn, head);
-    if (wn) {
+    if (wn && word) { /* word: gcc 12 at -O3 cannot see wn > 0 implies it */
         if (v->color && color)
             fprintf(v->f, "%s%.*s\033[0m", color, wn, word);
         else

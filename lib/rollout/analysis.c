@@ -182,9 +182,12 @@ static int measurement_verdict(convoy_rollout *r, size_t i, const convoy_analysi
                     continue;
                 v->metric = an->metrics[k].name;
                 v->value = progress[k].last_value;
+                /* The reason only ends up in records: unread, it would be
+                 * formatted for nobody. */
                 char *why = NULL;
-                if (convoy_metric_run_explain(&why, all[k], progress[k].last_value) ==
-                    CONVOY_OK) {
+                if (convoy__records_read(r) &&
+                    convoy_metric_run_explain(&why, all[k], progress[k].last_value) ==
+                        CONVOY_OK) {
                     snprintf(reason, cap, "%s", why);
                     convoy_free(why);
                 }

@@ -103,6 +103,8 @@ int convoy_rollout_new(convoy_rollout **out, const convoy_plan *plan,
     else
         r->be = (convoy_backend)CONVOY_BACKEND_INIT;
     int rc = convoy__state_alloc(&r->st, plan);
+    if (rc == CONVOY_OK)
+        rc = convoy__schedule_init(&r->sched, r);
     if (rc == CONVOY_OK && opts->state_path && !(r->state_path = convoy__strdup(opts->state_path)))
         rc = convoy__fail(CONVOY_E_NOMEM, "out of memory creating a rollout");
     if (rc == CONVOY_OK && opts->history_path &&
@@ -140,6 +142,7 @@ void convoy_rollout_free(convoy_rollout *r)
     convoy__buf_free(&r->pending);
     convoy__samples_free(&r->samples);
     convoy__samples_free(&r->baseline);
+    convoy__schedule_free(&r->sched);
     convoy__dealloc(r->state_path);
     convoy__dealloc(r->history_path);
     convoy__dealloc(r);
@@ -305,32 +308,29 @@ int convoy__verdict(convoy_rollout *r, const convoy_verdict *v)
 
 /* ---- status ------------------------------------------------------------ */
 
+/* Whether some pending service may start (only asked when nothing moves:
+ * it reads every pending service and its dependencies). */
+static int any_startable(const convoy_rollout *r)
+{
+    if (!r->sched.counts[CONVOY_SERVICE_PENDING])
+        return 0;
+    for (size_t i = 0; i < r->st->n_services; i++)
+        if (r->st->services[i].state == CONVOY_SERVICE_PENDING && convoy__may_start(r, i))
+            return 1;
+    return 0;
+}
+
 static int compute_status(const convoy_rollout *r)
 {
     const convoy_state *st = r->st;
     if (st->aborting == 2)
         return CONVOY_ROLLOUT_ABORTED;
-    size_t promoted = 0, held = 0, rolled = 0, moving = 0, startable = 0;
-    for (size_t i = 0; i < st->n_services; i++) {
-        switch (st->services[i].state) {
-        case CONVOY_SERVICE_PROMOTED:
-            promoted++;
-            break;
-        case CONVOY_SERVICE_HELD:
-            held++;
-            break;
-        case CONVOY_SERVICE_ROLLED_BACK:
-            rolled++;
-            break;
-        case CONVOY_SERVICE_PENDING:
-            startable += convoy__may_start(r, i);
-            break;
-        default:
-            moving++;
-            break;
-        }
-    }
-    if (moving || startable)
+    /* The schedule counts the services in each state. */
+    const size_t *count = r->sched.counts;
+    size_t promoted = count[CONVOY_SERVICE_PROMOTED], held = count[CONVOY_SERVICE_HELD];
+    size_t rolled = count[CONVOY_SERVICE_ROLLED_BACK];
+    size_t moving = st->n_services - promoted - held - rolled - count[CONVOY_SERVICE_PENDING];
+    if (moving || any_startable(r))
         return st->paused ? CONVOY_ROLLOUT_PAUSED : CONVOY_ROLLOUT_RUNNING;
     if (st->aborting)
         return CONVOY_ROLLOUT_ABORTED;
@@ -379,25 +379,31 @@ int convoy_rollout_tick(convoy_rollout *r, uint64_t now_ms)
     }
     if (finished(st->status))
         return st->status;
+    convoy__schedule_begin_tick(r);
     if (!st->paused) {
-        const size_t *order = r->plan->wave_order;
         for (int pass = 0; pass < MAX_PASSES && !r->failed; pass++) {
             /* Due times come from the last pass, the one where nothing
              * moved: earlier passes may have registered times for gates
-             * that a decision has since ended. */
+             * that a decision has since ended. A pass visits only the
+             * services that can do something (schedule.c); the others
+             * keep the due time of their last visit. */
             r->next_due = UINT64_MAX;
             r->waiting = 0;
-            int moved = convoy__rollback_advance(r);
-            for (size_t k = 0; k < st->n_services && !r->failed; k++)
-                moved |= convoy__service_advance(r, order[k]);
-            if (!moved)
+            if (!convoy__schedule_pass(r, pass == 0))
                 break;
         }
+        uint64_t due = convoy__schedule_next_due(r);
+        if (due < r->next_due)
+            r->next_due = due;
     }
-    for (size_t i = 0; i < st->n_services && !r->failed; i++) {
-        int state = st->services[i].state;
-        if (state == CONVOY_SERVICE_PROMOTED || state == CONVOY_SERVICE_ROLLED_BACK)
-            write_history(r, i);
+    /* Only a service that finished since can need its history written. */
+    if (r->history_path && r->sched.finished_any) {
+        for (size_t i = 0; i < st->n_services && !r->failed; i++) {
+            int state = st->services[i].state;
+            if (state == CONVOY_SERVICE_PROMOTED || state == CONVOY_SERVICE_ROLLED_BACK)
+                write_history(r, i);
+        }
+        r->sched.finished_any = r->failed != 0;
     }
     int status = compute_status(r);
     if (status != st->status) {
@@ -405,6 +411,7 @@ int convoy_rollout_tick(convoy_rollout *r, uint64_t now_ms)
         r->changed = 1;
         convoy__record_event(r, (size_t)-1, "status", convoy_rollout_status_name(status));
     }
+    convoy__schedule_end_tick(r);
     if (r->failed)
         return r->failed;
     if (r->changed || r->pending.len) {
@@ -467,6 +474,8 @@ static int operator_record(convoy_rollout *r, size_t service, const char *what, 
     v.reason = why;
     convoy__record_decision(r, NULL, &v, what);
     r->changed = 1;
+    /* The state changed outside a tick: the next one starts afresh. */
+    convoy__schedule_invalidate(&r->sched);
     return save(r);
 }
 

@@ -9,6 +9,7 @@
 #include "core/buf.h"
 #include "history.h"
 #include "persist.h"
+#include "schedule.h"
 #include "state.h"
 
 struct convoy_rollout {
@@ -23,6 +24,7 @@ struct convoy_rollout {
     convoy__buf pending;        /* records of this tick, not yet written */
     convoy_samples samples;     /* reused by every metric query */
     convoy_samples baseline;    /* judges: the baseline sample */
+    convoy__schedule sched;     /* which services a pass visits (memory only) */
     uint64_t next_due;          /* earliest due time seen this tick */
     int waiting;                /* a callback said CONVOY_PENDING this tick */
     int changed;                /* the state changed this tick */

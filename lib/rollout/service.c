@@ -52,6 +52,7 @@ void convoy__enter(convoy_rollout *r, size_t i, int state)
     convoy__metrics_clear(s);
     convoy__background_clear(s);
     s->background_at_ms = 0;
+    convoy__schedule_state_changed(&r->sched, s->state, state);
     s->state = state;
     s->stage = CONVOY__STAGE_ENTER;
     s->hook = 0;
@@ -346,13 +347,8 @@ static int deps_ready(const convoy_rollout *r, size_t i)
 
 static const convoy__cohort *cohort_of(const convoy_rollout *r, size_t i)
 {
-    const char *name = P(r, i)->cohort;
-    if (!name)
-        return NULL;
-    for (size_t c = 0; c < r->plan->n_cohorts; c++)
-        if (strcmp(r->plan->cohorts[c].name, name) == 0)
-            return &r->plan->cohorts[c];
-    return NULL;
+    size_t c = r->sched.cohort[i]; /* indexed once, not looked up by name */
+    return c < r->plan->n_cohorts ? &r->plan->cohorts[c] : NULL;
 }
 
 int convoy__can_start(const convoy_rollout *r, size_t i)
@@ -380,27 +376,15 @@ int convoy__may_start(const convoy_rollout *r, size_t i)
     return convoy__can_start(r, i);
 }
 
-static int active(int state)
-{
-    return state == CONVOY_SERVICE_DEPLOYING || state == CONVOY_SERVICE_PROGRESSING ||
-           state == CONVOY_SERVICE_PROMOTING || state == CONVOY_SERVICE_HELD;
-}
-
-static size_t active_count(const convoy_rollout *r)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < r->st->n_services; i++)
-        n += active(r->st->services[i].state);
-    return n;
-}
-
 static int start(convoy_rollout *r, size_t i)
 {
     convoy__service_state *s = S(r, i);
     if (!convoy__may_start(r, i))
         return 0;
     uint32_t max = r->plan->max_parallel;
-    if (max && active_count(r) >= max)
+    /* A count kept by the schedule: counting here made starting n
+     * services O(n^2). */
+    if (max && convoy__schedule_active(&r->sched) >= max)
         return 0;
     if (s->stage == CONVOY__STAGE_ENTER) {
         /* confirm-rollout: Flagger's gate before anything is touched. */
@@ -689,6 +673,7 @@ static int deploy(convoy_rollout *r, size_t i)
     int rc = gate_hooks(r, i, "pre-rollout");
     if (rc <= 0)
         return rc < 0;
+    convoy__schedule_state_changed(&r->sched, s->state, CONVOY_SERVICE_PROGRESSING);
     s->state = CONVOY_SERVICE_PROGRESSING;
     s->step = CONVOY_STEP_BEFORE;
     next_step(r, i);
