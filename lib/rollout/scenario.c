@@ -335,6 +335,16 @@ static int whole(const cJSON *node, double min, double max)
            node->valuedouble >= min && node->valuedouble <= max;
 }
 
+/* An entry's "service": the name of a service of the plan. */
+static int entry_service(const reader *r, const cJSON *service, const convoy_service **out)
+{
+    if (!cJSON_IsString(service))
+        return invalid(r, service, 0, "\"service\" must be a service name, not %s",
+                       convoy__json_type_name(service));
+    *out = convoy_plan_service_by_name(r->plan, service->valuestring);
+    return *out ? CONVOY_OK : unknown_service(r, service, 0, service->valuestring);
+}
+
 static int read_entry(reader *r, const cJSON *entry, int what)
 {
     static const char *const FAIL_KEYS[] = {"service", "action", "step", "times"};
@@ -362,12 +372,10 @@ static int read_entry(reader *r, const cJSON *entry, int what)
     if (!service || !action)
         return invalid(r, entry, 0, "a %s entry needs \"%s\"", list, service ? "action" : "service");
 
-    if (!cJSON_IsString(service))
-        return invalid(r, service, 0, "\"service\" must be a service name, not %s",
-                       convoy__json_type_name(service));
-    const convoy_service *svc = convoy_plan_service_by_name(r->plan, service->valuestring);
-    if (!svc)
-        return unknown_service(r, service, 0, service->valuestring);
+    const convoy_service *svc = NULL;
+    int rc_service = entry_service(r, service, &svc);
+    if (rc_service != CONVOY_OK)
+        return rc_service;
 
     int kind = 0;
     const char *kinds[8];
@@ -445,12 +453,10 @@ static int read_rollback_request(reader *r, const cJSON *entry)
     if (!service || !at)
         return invalid(r, entry, 0, "a \"request_rollback\" entry needs \"%s\"",
                        service ? "at" : "service");
-    if (!cJSON_IsString(service))
-        return invalid(r, service, 0, "\"service\" must be a service name, not %s",
-                       convoy__json_type_name(service));
-    const convoy_service *svc = convoy_plan_service_by_name(r->plan, service->valuestring);
-    if (!svc)
-        return unknown_service(r, service, 0, service->valuestring);
+    const convoy_service *svc = NULL;
+    int rc_service = entry_service(r, service, &svc);
+    if (rc_service != CONVOY_OK)
+        return rc_service;
     if (!cJSON_IsNumber(at) || !isfinite(at->valuedouble) || at->valuedouble < 0)
         return invalid(r, at, 0, "\"at\" is seconds of the engine clock: a number >= 0");
     if (!has_rollback_webhook(svc))
