@@ -4,13 +4,15 @@
 #   tests/fuzz/run.sh [SECONDS]        replay, then fuzz for SECONDS in all (default 60)
 #   tests/fuzz/run.sh --replay-only    replay the corpora only
 #   --target NAME                      only this target (repeatable): plan, judge, criteria,
-#                                      rules, route
+#                                      rules, route, state, scenario
 #
 # Targets: fuzz_plan (the plan parser), fuzz_judge (the canary judge and the
 # Mann-Whitney test), fuzz_criteria (Keptn criteria strings), fuzz_rules
 # (routing-rule compilation, routers and renderers from a fuzzed `traffic`
-# block), fuzz_route (routing fuzzed requests through a fixed plan). The
-# fuzzing time is split evenly between the selected targets.
+# block), fuzz_route (routing fuzzed requests through a fixed plan),
+# fuzz_state (saved rollout states: read, written back, resumed) and
+# fuzz_scenario (simulator scenarios driving a short rollout). The fuzzing
+# time is split evenly between the selected targets.
 #
 # Builds the targets first in $FUZZ_BUILD_DIR (default build-fuzz at the
 # repository root), configured with clang, ASan+UBSan and libFuzzer coverage
@@ -30,7 +32,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 artifacts="$root/tests/fuzz/artifacts"
-all_targets=(plan judge criteria rules route)
+all_targets=(plan judge criteria rules route state scenario)
 
 seconds=60
 replay_only=0
