@@ -49,13 +49,11 @@ void convoy__buf_putc(convoy__buf *b, char c)
     convoy__buf_append(b, &c, 1);
 }
 
-void convoy__buf_printf(convoy__buf *b, const char *fmt, ...)
+void convoy__buf_vprintf(convoy__buf *b, const char *fmt, va_list ap)
 {
-    va_list ap, ap2;
-    va_start(ap, fmt);
+    va_list ap2;
     va_copy(ap2, ap);
     int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
     if (n < 0 || !reserve(b, (size_t)n)) {
         if (n < 0)
             b->failed = 1;
@@ -65,6 +63,14 @@ void convoy__buf_printf(convoy__buf *b, const char *fmt, ...)
     vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap2);
     va_end(ap2);
     b->len += (size_t)n;
+}
+
+void convoy__buf_printf(convoy__buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    convoy__buf_vprintf(b, fmt, ap);
+    va_end(ap);
 }
 
 void convoy__buf_pointer_token(convoy__buf *b, const char *s)

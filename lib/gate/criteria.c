@@ -83,3 +83,12 @@ int convoy__criteria_all(const char *const *criteria, size_t n, double value, do
     }
     return all;
 }
+
+int convoy__parsed_criteria_all(const convoy__criterion *criteria, size_t n, double value,
+                                double aggregate)
+{
+    int all = 1;
+    for (size_t i = 0; i < n; i++)
+        all &= convoy__criterion_holds(&criteria[i], value, aggregate);
+    return all;
+}

@@ -12,6 +12,9 @@ int convoy__criterion_compile(convoy__criterion *out, const char *criterion);
 int convoy__criterion_holds(const convoy__criterion *c, double value, double aggregate);
 /* All criteria hold (1), one does not (0), or a parse error (<0). */
 int convoy__criteria_all(const char *const *criteria, size_t n, double value, double aggregate);
+/* The same for criteria already parsed: 1 or 0. */
+int convoy__parsed_criteria_all(const convoy__criterion *criteria, size_t n, double value,
+                                double aggregate);
 
 /* Validates a caller's gate struct (version, criteria arrays). */
 int convoy__check_gate(const convoy_metric_gate *gate);

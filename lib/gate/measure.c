@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/versioned.h"
 #include "gate_internal.h"
+#include "tally.h"
 #include "plan/model.h"
 
 int convoy_metric_gate_init(convoy_metric_gate *gate, uint32_t version)
@@ -50,6 +51,32 @@ int convoy__check_gate(const convoy_metric_gate *gate)
     return CONVOY_OK;
 }
 
+/* The outcome once the criteria are evaluated (REFERENCE.md 1, and the
+ * rules in gate.h). */
+static int outcome_of(const convoy_metric_gate *gate, int has_value, double value,
+                      int success_holds, int failure_holds)
+{
+    if (!has_value)
+        return CONVOY_MEASURE_ERROR;
+    if (isnan(value))
+        return CONVOY_MEASURE_INCONCLUSIVE;
+    int has_success = gate->n_success || gate->has_min || gate->has_max;
+    int has_failure = gate->n_failure > 0;
+    if (gate->has_min && !(value >= gate->min))
+        success_holds = 0;
+    if (gate->has_max && !(value <= gate->max))
+        success_holds = 0;
+    if (has_success && has_failure)
+        return failure_holds   ? CONVOY_MEASURE_FAILED
+               : success_holds ? CONVOY_MEASURE_SUCCESSFUL
+                               : CONVOY_MEASURE_INCONCLUSIVE;
+    if (has_failure)
+        return failure_holds ? CONVOY_MEASURE_FAILED : CONVOY_MEASURE_SUCCESSFUL;
+    if (has_success)
+        return success_holds ? CONVOY_MEASURE_SUCCESSFUL : CONVOY_MEASURE_FAILED;
+    return CONVOY_MEASURE_SUCCESSFUL;
+}
+
 int convoy_measure(int *outcome, const convoy_metric_gate *gate, int has_value, double value,
                    double aggregate)
 {
@@ -66,29 +93,16 @@ int convoy_measure(int *outcome, const convoy_metric_gate *gate, int has_value, 
         return success_holds;
     if (failure_holds < 0)
         return failure_holds;
-    if (!has_value) {
-        *outcome = CONVOY_MEASURE_ERROR;
-        return CONVOY_OK;
-    }
-    if (isnan(value)) {
-        *outcome = CONVOY_MEASURE_INCONCLUSIVE;
-        return CONVOY_OK;
-    }
-    int has_success = gate->n_success || gate->has_min || gate->has_max;
-    int has_failure = gate->n_failure > 0;
-    if (gate->has_min && !(value >= gate->min))
-        success_holds = 0;
-    if (gate->has_max && !(value <= gate->max))
-        success_holds = 0;
-    if (has_success && has_failure)
-        *outcome = failure_holds   ? CONVOY_MEASURE_FAILED
-                   : success_holds ? CONVOY_MEASURE_SUCCESSFUL
-                                   : CONVOY_MEASURE_INCONCLUSIVE;
-    else if (has_failure)
-        *outcome = failure_holds ? CONVOY_MEASURE_FAILED : CONVOY_MEASURE_SUCCESSFUL;
-    else if (has_success)
-        *outcome = success_holds ? CONVOY_MEASURE_SUCCESSFUL : CONVOY_MEASURE_FAILED;
-    else
-        *outcome = CONVOY_MEASURE_SUCCESSFUL;
+    *outcome = outcome_of(gate, has_value, value, success_holds, failure_holds);
+    return CONVOY_OK;
+}
+
+int convoy__measure_parsed(int *outcome, const convoy_metric_gate *gate,
+                           const convoy__criterion *success, const convoy__criterion *failure,
+                           int has_value, double value, double aggregate)
+{
+    int success_holds = convoy__parsed_criteria_all(success, gate->n_success, value, aggregate);
+    int failure_holds = convoy__parsed_criteria_all(failure, gate->n_failure, value, aggregate);
+    *outcome = outcome_of(gate, has_value, value, success_holds, failure_holds);
     return CONVOY_OK;
 }

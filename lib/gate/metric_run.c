@@ -8,12 +8,12 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "gate_internal.h"
+#include "tally.h"
 
 struct convoy_metric_run {
     convoy_metric_gate gate;  /* strings point into `strings` */
     char **strings;           /* owned copies of name and criteria */
-    uint32_t measured, successful, failed, inconclusive, errors, consecutive_errors;
-    int last_outcome;
+    convoy__tally tally;
 };
 
 void convoy_metric_run_free(convoy_metric_run *run)
@@ -67,26 +67,31 @@ int convoy_metric_run_new(convoy_metric_run **out, const convoy_metric_gate *gat
     return CONVOY_OK;
 }
 
-int convoy_metric_run_add(convoy_metric_run *run, int outcome)
+int convoy__tally_add(convoy__tally *t, int outcome)
 {
-    if (!run)
-        return convoy__fail(CONVOY_E_INVALID_ARG, "convoy_metric_run_add: NULL run");
     switch (outcome) {
-    case CONVOY_MEASURE_SUCCESSFUL: run->successful++; break;
-    case CONVOY_MEASURE_FAILED: run->failed++; break;
-    case CONVOY_MEASURE_INCONCLUSIVE: run->inconclusive++; break;
+    case CONVOY_MEASURE_SUCCESSFUL: t->successful++; break;
+    case CONVOY_MEASURE_FAILED: t->failed++; break;
+    case CONVOY_MEASURE_INCONCLUSIVE: t->inconclusive++; break;
     case CONVOY_MEASURE_ERROR:
-        run->errors++;
-        run->consecutive_errors++;
-        run->last_outcome = outcome;
+        t->errors++;
+        t->consecutive_errors++;
+        t->last_outcome = outcome;
         return CONVOY_OK;
     default:
         return convoy__fail(CONVOY_E_INVALID_ARG, "unknown measurement outcome %d", outcome);
     }
-    run->measured++;
-    run->consecutive_errors = 0;
-    run->last_outcome = outcome;
+    t->measured++;
+    t->consecutive_errors = 0;
+    t->last_outcome = outcome;
     return CONVOY_OK;
+}
+
+int convoy_metric_run_add(convoy_metric_run *run, int outcome)
+{
+    if (!run)
+        return convoy__fail(CONVOY_E_INVALID_ARG, "convoy_metric_run_add: NULL run");
+    return convoy__tally_add(&run->tally, outcome);
 }
 
 int convoy_metric_run_measure(int *outcome, convoy_metric_run *run, int has_value, double value,
@@ -112,32 +117,34 @@ static uint32_t planned(const convoy_metric_gate *g)
     return g->interval_ms ? 0 : 1;
 }
 
-int convoy_metric_run_phase(const convoy_metric_run *run)
+int convoy__tally_phase(const convoy__tally *t, const convoy_metric_gate *g)
 {
-    if (!run)
-        return 0;
-    const convoy_metric_gate *g = &run->gate;
-    if (g->failure_limit >= 0 && run->failed > (uint32_t)g->failure_limit)
+    if (g->failure_limit >= 0 && t->failed > (uint32_t)g->failure_limit)
         return CONVOY_PHASE_FAILED;
-    if (g->inconclusive_limit >= 0 && run->inconclusive > (uint32_t)g->inconclusive_limit)
+    if (g->inconclusive_limit >= 0 && t->inconclusive > (uint32_t)g->inconclusive_limit)
         return CONVOY_PHASE_INCONCLUSIVE;
     if (g->consecutive_error_limit >= 0 &&
-        run->consecutive_errors > (uint32_t)g->consecutive_error_limit)
+        t->consecutive_errors > (uint32_t)g->consecutive_error_limit)
         return CONVOY_PHASE_ERROR;
     uint32_t want = planned(g);
-    if (want && run->measured >= want)
+    if (want && t->measured >= want)
         return CONVOY_PHASE_SUCCESSFUL;
     return CONVOY_PHASE_RUNNING;
 }
 
-uint32_t convoy_metric_run_measured(const convoy_metric_run *r) { return r ? r->measured : 0; }
-uint32_t convoy_metric_run_successful(const convoy_metric_run *r) { return r ? r->successful : 0; }
-uint32_t convoy_metric_run_failed(const convoy_metric_run *r) { return r ? r->failed : 0; }
-uint32_t convoy_metric_run_inconclusive(const convoy_metric_run *r) { return r ? r->inconclusive : 0; }
-uint32_t convoy_metric_run_errors(const convoy_metric_run *r) { return r ? r->errors : 0; }
+int convoy_metric_run_phase(const convoy_metric_run *run)
+{
+    return run ? convoy__tally_phase(&run->tally, &run->gate) : 0;
+}
+
+uint32_t convoy_metric_run_measured(const convoy_metric_run *r) { return r ? r->tally.measured : 0; }
+uint32_t convoy_metric_run_successful(const convoy_metric_run *r) { return r ? r->tally.successful : 0; }
+uint32_t convoy_metric_run_failed(const convoy_metric_run *r) { return r ? r->tally.failed : 0; }
+uint32_t convoy_metric_run_inconclusive(const convoy_metric_run *r) { return r ? r->tally.inconclusive : 0; }
+uint32_t convoy_metric_run_errors(const convoy_metric_run *r) { return r ? r->tally.errors : 0; }
 uint32_t convoy_metric_run_consecutive_errors(const convoy_metric_run *r)
 {
-    return r ? r->consecutive_errors : 0;
+    return r ? r->tally.consecutive_errors : 0;
 }
 int convoy_metric_run_dry_run(const convoy_metric_run *r) { return r ? r->gate.dry_run : 0; }
 
@@ -176,15 +183,13 @@ static void put_criteria(convoy__buf *b, const char *label, const char *const *c
         convoy__buf_printf(b, "%s%s", i ? " and " : "", c[i]);
 }
 
-int convoy_metric_run_explain(char **out, const convoy_metric_run *run, double last_value)
+int convoy__tally_explain(char **out, const convoy__tally *t, const convoy_metric_gate *g,
+                          double last_value)
 {
-    if (!out || !run)
-        return convoy__fail(CONVOY_E_INVALID_ARG, "convoy_metric_run_explain: NULL argument");
-    const convoy_metric_gate *g = &run->gate;
     convoy__buf b = {0};
-    convoy__buf_printf(&b, "%s: ", g->name);
+    convoy__buf_printf(&b, "%s: ", g->name ? g->name : "metric");
     if (isnan(last_value))
-        convoy__buf_puts(&b, run->last_outcome == CONVOY_MEASURE_ERROR ? "no data" : "no value");
+        convoy__buf_puts(&b, t->last_outcome == CONVOY_MEASURE_ERROR ? "no data" : "no value");
     else
         convoy__buf_printf(&b, "%.6g", last_value);
     convoy__buf_puts(&b, " vs");
@@ -200,19 +205,26 @@ int convoy_metric_run_explain(char **out, const convoy_metric_run *run, double l
         convoy__buf_putc(&b, ']');
     }
     uint32_t want = planned(g);
-    convoy__buf_printf(&b, " -> %s (measured %u", run->last_outcome ? convoy_measure_name(run->last_outcome) : "none", run->measured);
+    convoy__buf_printf(&b, " -> %s (measured %u", t->last_outcome ? convoy_measure_name(t->last_outcome) : "none", t->measured);
     if (want)
         convoy__buf_printf(&b, "/%u", want);
-    convoy__buf_printf(&b, ", failed %u", run->failed);
+    convoy__buf_printf(&b, ", failed %u", t->failed);
     if (g->failure_limit >= 0)
         convoy__buf_printf(&b, "/limit %d", (int)g->failure_limit);
     convoy__buf_printf(&b, ", inconclusive %u/limit %d, consecutive errors %u/limit %d)%s phase %s",
-                       run->inconclusive, (int)g->inconclusive_limit, run->consecutive_errors,
+                       t->inconclusive, (int)g->inconclusive_limit, t->consecutive_errors,
                        (int)g->consecutive_error_limit, g->dry_run ? " [dry run]" : "",
-                       convoy_phase_name(convoy_metric_run_phase(run)));
+                       convoy_phase_name(convoy__tally_phase(t, g)));
     char *s = convoy__buf_take(&b);
     if (!s)
         return convoy__fail(CONVOY_E_NOMEM, "out of memory");
     *out = s;
     return CONVOY_OK;
+}
+
+int convoy_metric_run_explain(char **out, const convoy_metric_run *run, double last_value)
+{
+    if (!out || !run)
+        return convoy__fail(CONVOY_E_INVALID_ARG, "convoy_metric_run_explain: NULL argument");
+    return convoy__tally_explain(out, &run->tally, &run->gate, last_value);
 }

@@ -37,7 +37,8 @@ static const char *const OUTLIERS[] = {"keep", "remove"};
 static const char *const EFFECTS[] = {"mean-ratio", "cles"};
 
 
-static int parse_criteria(convoy__build *b, const cJSON *node, char ***out, size_t *n_out)
+static int parse_criteria(convoy__build *b, const cJSON *node, char ***out,
+                          convoy__criterion **parsed_out, size_t *n_out)
 {
     const cJSON *single = cJSON_IsString(node) ? node : NULL;
     if (!single && !cJSON_IsArray(node)) {
@@ -53,7 +54,8 @@ static int parse_criteria(convoy__build *b, const cJSON *node, char ***out, size
         return 0;
     }
     char **list = convoy__alloc(b, n, sizeof *list);
-    if (!list)
+    convoy__criterion *parsed = convoy__alloc(b, n, sizeof *parsed);
+    if (!list || !parsed)
         return 0;
     int ok = 1;
     size_t i = 0;
@@ -73,10 +75,12 @@ static int parse_criteria(convoy__build *b, const cJSON *node, char ***out, size
             continue;
         }
         list[i] = convoy__dup(b, s);
+        parsed[i] = crit;
         if (single)
             break;
     }
     *out = list;
+    *parsed_out = parsed;
     *n_out = n;
     return ok && !b->oom;
 }
@@ -200,9 +204,9 @@ static int build_metric(convoy__build *b, convoy_metric *m, const cJSON *node, i
     }
     if (!judge) {
         if (f[M_SUCCESS])
-            ok &= parse_criteria(b, f[M_SUCCESS], &m->success, &m->n_success);
+            ok &= parse_criteria(b, f[M_SUCCESS], &m->success, &m->success_parsed, &m->n_success);
         if (f[M_FAILURE])
-            ok &= parse_criteria(b, f[M_FAILURE], &m->failure, &m->n_failure);
+            ok &= parse_criteria(b, f[M_FAILURE], &m->failure, &m->failure_parsed, &m->n_failure);
         if (f[M_MIN] && (m->has_min = convoy__number(b, f[M_MIN], -1e300, 1e300, &m->min)) == 0)
             ok = 0;
         if (f[M_MAX] && (m->has_max = convoy__number(b, f[M_MAX], -1e300, 1e300, &m->max)) == 0)
@@ -452,6 +456,16 @@ static char **dup_list(convoy__build *b, char **src, size_t n)
     return out;
 }
 
+static convoy__criterion *dup_parsed(convoy__build *b, const convoy__criterion *src, size_t n)
+{
+    if (!n || !src)
+        return NULL;
+    convoy__criterion *out = convoy__alloc(b, n, sizeof *out);
+    if (out)
+        memcpy(out, src, n * sizeof *out);
+    return out;
+}
+
 int convoy__analysis_copy(convoy__build *b, convoy_analysis *dst, const convoy_analysis *src)
 {
     *dst = *src;
@@ -472,6 +486,8 @@ int convoy__analysis_copy(convoy__build *b, convoy_analysis *dst, const convoy_a
         m->judge_json = convoy__dup(b, s->judge_json);
         m->success = dup_list(b, s->success, s->n_success);
         m->failure = dup_list(b, s->failure, s->n_failure);
+        m->success_parsed = dup_parsed(b, s->success_parsed, s->n_success);
+        m->failure_parsed = dup_parsed(b, s->failure_parsed, s->n_failure);
     }
     return !b->oom;
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "core/arena.h"
+#include "criterion.h"
 
 struct convoy_step {
     int kind;
@@ -34,6 +35,10 @@ struct convoy_metric {
     size_t n_success;
     char **failure;
     size_t n_failure;
+    /* The same criteria parsed once at build (the plan validated them):
+     * the engine measures with these instead of parsing the strings at
+     * every measurement. NULL when there are none. */
+    convoy__criterion *success_parsed, *failure_parsed;
     int has_min, has_max;
     double min, max;
     char *judge_json;     /* canonical JSON of the judge-only settings, or NULL */

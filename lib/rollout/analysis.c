@@ -11,6 +11,7 @@
 #include "core/arena.h"
 #include "core/error.h"
 #include "engine.h"
+#include "gate/tally.h"
 #include "plan/json_tree.h"
 #include "plan/model.h"
 
@@ -33,13 +34,39 @@ static int step_gate(convoy_metric_gate *g, const convoy_metric *m, int bounded)
     return rc;
 }
 
-static int rebuild_run(convoy_metric_run **out, const convoy_metric_gate *g,
-                       const convoy__metric_progress *p)
+/* A metric of a running analysis as the engine sees it: its gate and the
+ * counters its outcome letters add up to. Rebuilt at every visit from the
+ * state (what a resumed engine has too), without allocating: a
+ * convoy_metric_run would copy the criteria and parse them again. */
+typedef struct metric_view {
+    convoy_metric_gate gate;
+    convoy__tally tally;
+} metric_view;
+
+static int view_metric(metric_view *v, const convoy_metric *m, const convoy__metric_progress *p,
+                       int bounded)
 {
-    int rc = convoy_metric_run_new(out, g);
+    memset(&v->tally, 0, sizeof v->tally);
+    int rc = step_gate(&v->gate, m, bounded);
+    /* outcome_of gives only known outcomes: adding cannot fail. */
     for (size_t k = 0; rc == CONVOY_OK && k < p->n_outcomes; k++)
-        rc = convoy_metric_run_add(*out, outcome_of(p->outcomes[k]));
+        rc = convoy__tally_add(&v->tally, outcome_of(p->outcomes[k]));
     return rc;
+}
+
+static int view_phase(const metric_view *v)
+{
+    return convoy__tally_phase(&v->tally, &v->gate);
+}
+
+/* One measurement's outcome with the criteria the plan parsed once. */
+static int measure_metric(int *outcome, const metric_view *v, const convoy_metric *m,
+                          int has_value, double value, double aggregate)
+{
+    if ((m->n_success && !m->success_parsed) || (m->n_failure && !m->failure_parsed))
+        return convoy_measure(outcome, &v->gate, has_value, value, aggregate);
+    return convoy__measure_parsed(outcome, &v->gate, m->success_parsed, m->failure_parsed,
+                                  has_value, value, aggregate);
 }
 
 /* One query through the backend. Returns CONVOY__DONE (samples filled or
@@ -95,16 +122,12 @@ static int measure_due(convoy_rollout *r, size_t i, const convoy_analysis *an,
     for (size_t k = 0; k < an->n_metrics; k++) {
         const convoy_metric *m = &an->metrics[k];
         convoy__metric_progress *p = &progress[k];
-        convoy_metric_gate g;
-        convoy_metric_run *run = NULL;
-        if (step_gate(&g, m, bounded) != CONVOY_OK || rebuild_run(&run, &g, p) != CONVOY_OK) {
-            convoy_metric_run_free(run);
+        metric_view v;
+        if (view_metric(&v, m, p, bounded) != CONVOY_OK) {
             r->failed = convoy_error_code(convoy_error_last());
             return 0;
         }
-        int phase = convoy_metric_run_phase(run);
-        convoy_metric_run_free(run);
-        if (phase != CONVOY_PHASE_RUNNING)
+        if (view_phase(&v) != CONVOY_PHASE_RUNNING)
             continue;
         if (p->next_due_ms > now) {
             convoy__due(r, p->next_due_ms);
@@ -121,7 +144,7 @@ static int measure_due(convoy_rollout *r, size_t i, const convoy_analysis *an,
                                                                     r->plan->services[i].name,
                                                                     m->name, 0)
                                           : NAN;
-            if (convoy_measure(&outcome, &g, has_value, value, aggregate) != CONVOY_OK)
+            if (measure_metric(&outcome, &v, m, has_value, value, aggregate) != CONVOY_OK)
                 outcome = CONVOY_MEASURE_ERROR;
         }
         if (convoy__metric_append(p, OUTCOME_LETTERS[outcome]) != CONVOY_OK) {
@@ -136,75 +159,79 @@ static int measure_due(convoy_rollout *r, size_t i, const convoy_analysis *an,
             }
         }
         record_measurement(r, i, m, has_value, value, outcome);
-        p->next_due_ms = now + g.interval_ms;
-        if (g.interval_ms)
+        p->next_due_ms = now + v.gate.interval_ms;
+        if (v.gate.interval_ms)
             convoy__due(r, p->next_due_ms);
         r->changed = 1;
     }
     return 1;
 }
 
+/* The analysis's phase: the worst of its counted (not dry-run) metrics'
+ * phases, Successful when none is counted (convoy_analysis_phase); -1
+ * with r->failed set when a gate cannot be read. */
+static int analysis_phase(convoy_rollout *r, const convoy_analysis *an,
+                          const convoy__metric_progress *progress, int bounded)
+{
+    int worst = CONVOY_PHASE_SUCCESSFUL;
+    for (size_t k = 0; k < an->n_metrics; k++) {
+        metric_view v;
+        if (view_metric(&v, &an->metrics[k], &progress[k], bounded) != CONVOY_OK) {
+            r->failed = convoy_error_code(convoy_error_last());
+            return -1;
+        }
+        int phase = view_phase(&v);
+        if (!v.gate.dry_run && phase > worst)
+            worst = phase;
+    }
+    return worst;
+}
+
+/* The metric that decided a finished analysis: the first counted one in
+ * the analysis's phase. Sets the verdict's metric and value, and the
+ * reason when records are read (unread, it would be formatted for
+ * nobody). */
+static void deciding_metric(convoy_rollout *r, const convoy_analysis *an,
+                            const convoy__metric_progress *progress, int bounded, int phase,
+                            convoy_verdict *v, char *reason, size_t cap)
+{
+    for (size_t k = 0; k < an->n_metrics; k++) {
+        metric_view mv;
+        if (view_metric(&mv, &an->metrics[k], &progress[k], bounded) != CONVOY_OK ||
+            mv.gate.dry_run || view_phase(&mv) != phase)
+            continue;
+        v->metric = an->metrics[k].name;
+        v->value = progress[k].last_value;
+        char *why = NULL;
+        if (convoy__records_read(r) &&
+            convoy__tally_explain(&why, &mv.tally, &mv.gate, progress[k].last_value) ==
+                CONVOY_OK) {
+            snprintf(reason, cap, "%s", why);
+            convoy_free(why);
+        }
+        return;
+    }
+}
+
 static int measurement_verdict(convoy_rollout *r, size_t i, const convoy_analysis *an,
                                const convoy__metric_progress *progress, int bounded,
                                convoy_verdict *v, char *reason, size_t cap)
 {
-    convoy__service_state *s = &r->st->services[i];
-    convoy_metric_run *runs[64];
-    convoy_metric_run **all = an->n_metrics <= 64 ? runs
-                                                  : convoy__calloc(an->n_metrics, sizeof *all);
-    if (!all) {
-        r->failed = CONVOY_E_NOMEM;
+    int phase = analysis_phase(r, an, progress, bounded);
+    if (phase < 0 || phase == CONVOY_PHASE_RUNNING || phase == CONVOY_PHASE_PENDING)
         return 0;
-    }
-    size_t built = 0;
-    for (; built < an->n_metrics; built++) {
-        convoy_metric_gate g;
-        if (step_gate(&g, &an->metrics[built], bounded) != CONVOY_OK ||
-            rebuild_run(&all[built], &g, &progress[built]) != CONVOY_OK)
-            break;
-    }
-    int finished = 0;
-    if (built == an->n_metrics) {
-        int phase = convoy_analysis_phase((const convoy_metric_run *const *)all, built);
-        if (phase != CONVOY_PHASE_RUNNING && phase != CONVOY_PHASE_PENDING) {
-            finished = 1;
-            *v = (convoy_verdict)CONVOY_VERDICT_INIT;
-            v->service = i;
-            v->gate = CONVOY_GATE_ANALYSIS;
-            v->phase = phase;
-            v->name = an->name;
-            v->value = NAN;
-            reason[0] = '\0';
-            /* The metric that decided: the first counted one in the
-             * analysis's phase. */
-            for (size_t k = 0; k < built; k++) {
-                if (convoy_metric_run_dry_run(all[k]) || convoy_metric_run_phase(all[k]) != phase)
-                    continue;
-                v->metric = an->metrics[k].name;
-                v->value = progress[k].last_value;
-                /* The reason only ends up in records: unread, it would be
-                 * formatted for nobody. */
-                char *why = NULL;
-                if (convoy__records_read(r) &&
-                    convoy_metric_run_explain(&why, all[k], progress[k].last_value) ==
-                        CONVOY_OK) {
-                    snprintf(reason, cap, "%s", why);
-                    convoy_free(why);
-                }
-                break;
-            }
-            v->reason = reason;
-            if (bounded && convoy__metrics_keep_totals(s) != CONVOY_OK)
-                r->failed = CONVOY_E_NOMEM;
-        }
-    } else {
-        r->failed = convoy_error_code(convoy_error_last());
-    }
-    for (size_t k = 0; k < built; k++)
-        convoy_metric_run_free(all[k]);
-    if (all != runs)
-        convoy__dealloc(all);
-    return finished;
+    *v = (convoy_verdict)CONVOY_VERDICT_INIT;
+    v->service = i;
+    v->gate = CONVOY_GATE_ANALYSIS;
+    v->phase = phase;
+    v->name = an->name;
+    v->value = NAN;
+    reason[0] = '\0';
+    deciding_metric(r, an, progress, bounded, phase, v, reason, cap);
+    v->reason = reason;
+    if (bounded && convoy__metrics_keep_totals(&r->st->services[i]) != CONVOY_OK)
+        r->failed = CONVOY_E_NOMEM;
+    return 1;
 }
 
 /* ---- Kayenta-style judge rounds --------------------------------------- */

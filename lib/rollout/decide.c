@@ -3,6 +3,7 @@
 #include <convoy/rollout.h>
 #include <convoy/traffic.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,20 +11,10 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/versioned.h"
+#include "decision.h"
 #include "plan/model.h"
 #include "engine.h"
 #include "state.h"
-
-struct convoy_decision {
-    int kind;
-    size_t service;
-    char *owner, *gate, *metric, *rationale;
-    double value;
-    uint32_t failed;
-    double burn_rate;     /* NaN unless a budgeted failure measured it */
-    size_t *rollback;
-    size_t n_rollback;
-};
 
 static const char *const KINDS[] = {"continue", "hold", "promote", "rollback", "abort"};
 
@@ -142,8 +133,29 @@ static char *dup_or_null(const char *s)
     return s ? convoy__strdup(s) : NULL;
 }
 
+/* The rationale is written through these: `why` is NULL when the caller
+ * wants none, and then nothing is formatted. */
+static void say(convoy__buf *why, const char *fmt, ...) CONVOY__PRINTF(2, 3);
+static void say(convoy__buf *why, const char *fmt, ...)
+{
+    if (!why)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    convoy__buf_vprintf(why, fmt, ap);
+    va_end(ap);
+}
+
+static void say_puts(convoy__buf *why, const char *s)
+{
+    if (why)
+        convoy__buf_puts(why, s);
+}
+
 static void put_value(convoy__buf *b, const convoy_verdict *v)
 {
+    if (!b)
+        return;
     if (v->metric && !isnan(v->value))
         convoy__buf_printf(b, " (%s = %.6g)", v->metric, v->value);
     else if (v->metric)
@@ -174,6 +186,8 @@ static const char *gate_word(int gate)
 
 static void put_set(convoy__buf *b, const convoy_plan *plan, const convoy_decision *d)
 {
+    if (!b)
+        return;
     for (size_t i = 0; i < d->n_rollback; i++)
         convoy__buf_printf(b, "%s%s", i ? ", " : "", plan->services[d->rollback[i]].name);
 }
@@ -204,7 +218,8 @@ static double release_progress(const convoy_plan *plan, const convoy_state *st)
     return progress < 1.0 ? progress : 1.0;
 }
 
-/* The judgement proper; fills d->kind, the rollback set and the rationale. */
+/* The judgement proper; fills d->kind, the rollback set and, when `why`
+ * is not NULL, the rationale. */
 static int judge(convoy_decision *d, convoy__buf *why, const convoy_plan *plan,
                  const convoy_state *st, const convoy_verdict *v, uint64_t now_ms)
 {
@@ -215,28 +230,28 @@ static int judge(convoy_decision *d, convoy__buf *why, const convoy_plan *plan,
     if (v->gate == CONVOY_GATE_HELD) {
         uint64_t ttr = plan->budget_ttr_ms;
         if (s->state == CONVOY_SERVICE_HELD && ttr && now_ms >= s->held_since_ms + ttr) {
-            convoy__buf_printf(why, "%s held for %llus, longer than time_to_remediate %llus",
-                               svc->name, (unsigned long long)((now_ms - s->held_since_ms) / 1000),
-                               (unsigned long long)(ttr / 1000));
+            say(why, "%s held for %llus, longer than time_to_remediate %llus",
+                svc->name, (unsigned long long)((now_ms - s->held_since_ms) / 1000),
+                (unsigned long long)(ttr / 1000));
         } else {
             d->kind = CONVOY_DECISION_HOLD;
-            convoy__buf_printf(why, "%s stays held", svc->name);
+            say(why, "%s stays held", svc->name);
             return CONVOY_OK;
         }
     } else if (v->gate == CONVOY_GATE_ACTION && s->state == CONVOY_SERVICE_ROLLING_BACK &&
                v->phase != CONVOY_PHASE_SUCCESSFUL) {
         d->kind = CONVOY_DECISION_ABORT;
-        convoy__buf_printf(why, "rolling back %s failed", svc->name);
+        say(why, "rolling back %s failed", svc->name);
         put_value(why, v);
-        convoy__buf_puts(why, "; stopping for an operator");
+        say_puts(why, "; stopping for an operator");
         return CONVOY_OK;
     } else if (v->phase == CONVOY_PHASE_FAILED || v->phase == CONVOY_PHASE_ERROR) {
         d->failed = st->failed_evaluations + 1;
-        convoy__buf_printf(why, "%s %s %s%s%s %s", svc->name, gate_word(v->gate),
-                           v->name ? "\"" : "", v->name ? v->name : "", v->name ? "\"" : "",
-                           v->gate == CONVOY_GATE_ROLLBACK_WEBHOOK ? "asked for a rollback"
-                           : v->phase == CONVOY_PHASE_FAILED       ? "failed"
-                                                                   : "errored");
+        say(why, "%s %s %s%s%s %s", svc->name, gate_word(v->gate),
+            v->name ? "\"" : "", v->name ? v->name : "", v->name ? "\"" : "",
+            v->gate == CONVOY_GATE_ROLLBACK_WEBHOOK ? "asked for a rollback"
+            : v->phase == CONVOY_PHASE_FAILED       ? "failed"
+                                                    : "errored");
         put_value(why, v);
         int64_t budget = plan->budget_max_failed;
         /* A failed action (its retries spent) and a rollback webhook's
@@ -246,37 +261,37 @@ static int judge(convoy_decision *d, convoy__buf *why, const convoy_plan *plan,
         if (budgeted && (int64_t)d->failed <= budget) {
             double progress = release_progress(plan, st);
             d->burn_rate = ((double)d->failed / (double)budget) / progress;
-            convoy__buf_printf(why, "; failure %u of %lld allowed by the failure budget",
-                               d->failed, (long long)budget);
+            say(why, "; failure %u of %lld allowed by the failure budget",
+                d->failed, (long long)budget);
             if (plan->budget_burn_rate <= 0 || d->burn_rate <= plan->budget_burn_rate) {
                 d->kind = CONVOY_DECISION_CONTINUE;
-                convoy__buf_puts(why, ", running the gate again");
+                say_puts(why, ", running the gate again");
                 return CONVOY_OK;
             }
-            convoy__buf_printf(why, ", but it burns at %.2fx, above max_burn_rate %gx (%.0f%% "
-                                    "of the budget spent %.0f%% into the release's steps)",
-                               d->burn_rate, plan->budget_burn_rate,
-                               100.0 * (double)d->failed / (double)budget, 100.0 * progress);
+            say(why, ", but it burns at %.2fx, above max_burn_rate %gx (%.0f%% "
+                     "of the budget spent %.0f%% into the release's steps)",
+                d->burn_rate, plan->budget_burn_rate,
+                100.0 * (double)d->failed / (double)budget, 100.0 * progress);
         } else if (budgeted) {
-            convoy__buf_printf(why, "; failure budget of %lld spent", (long long)budget);
+            say(why, "; failure budget of %lld spent", (long long)budget);
         }
     } else if (v->phase == CONVOY_PHASE_INCONCLUSIVE) {
-        convoy__buf_printf(why, "%s %s %s%s%s inconclusive", svc->name, gate_word(v->gate),
-                           v->name ? "\"" : "", v->name ? v->name : "", v->name ? "\"" : "");
+        say(why, "%s %s %s%s%s inconclusive", svc->name, gate_word(v->gate),
+            v->name ? "\"" : "", v->name ? v->name : "", v->name ? "\"" : "");
         put_value(why, v);
         if (plan->rollback_on_inconclusive != CONVOY_INCONCLUSIVE_ROLLBACK) {
             d->kind = CONVOY_DECISION_HOLD;
-            convoy__buf_puts(why, "; holding for an operator (on_inconclusive: hold)");
+            say_puts(why, "; holding for an operator (on_inconclusive: hold)");
             return CONVOY_OK;
         }
-        convoy__buf_puts(why, " (on_inconclusive: rollback)");
+        say_puts(why, " (on_inconclusive: rollback)");
     } else {
         int last = s->step != CONVOY_STEP_BEFORE && s->step + 1 >= svc->n_steps;
         d->kind = last ? CONVOY_DECISION_PROMOTE : CONVOY_DECISION_CONTINUE;
-        convoy__buf_printf(why, "%s %s %s%s%s passed", svc->name, gate_word(v->gate),
-                           v->name ? "\"" : "", v->name ? v->name : "", v->name ? "\"" : "");
+        say(why, "%s %s %s%s%s passed", svc->name, gate_word(v->gate),
+            v->name ? "\"" : "", v->name ? v->name : "", v->name ? "\"" : "");
         put_value(why, v);
-        convoy__buf_puts(why, last ? "; last step: promoting" : "; continuing");
+        say_puts(why, last ? "; last step: promoting" : "; continuing");
         return CONVOY_OK;
     }
 
@@ -285,23 +300,20 @@ static int judge(convoy_decision *d, convoy__buf *why, const convoy_plan *plan,
         return rc;
     if (plan->rollback_mode == CONVOY_ROLLBACK_MANUAL) {
         d->kind = CONVOY_DECISION_HOLD;
-        convoy__buf_puts(why, "; rollback is manual: holding for an operator to roll back ");
+        say_puts(why, "; rollback is manual: holding for an operator to roll back ");
     } else {
         d->kind = CONVOY_DECISION_ROLLBACK;
-        convoy__buf_puts(why, "; rolling back ");
+        say_puts(why, "; rolling back ");
     }
     put_set(why, plan, d);
-    convoy__buf_printf(why, " (scope %s)", scope_word(plan->rollback_scope));
+    say(why, " (scope %s)", scope_word(plan->rollback_scope));
     return CONVOY_OK;
 }
 
-int convoy_decide(convoy_decision **out, const convoy_plan *plan, const convoy_state *state,
-                  const convoy_verdict *verdict, uint64_t now_ms)
+/* The verdict is one convoy_decide can judge. */
+static int check_verdict(const convoy_plan *plan, const convoy_state *state,
+                         const convoy_verdict *verdict)
 {
-    if (out)
-        *out = NULL;
-    if (!out || !plan || !state || !verdict)
-        return convoy__fail(CONVOY_E_INVALID_ARG, "convoy_decide: NULL argument");
     if (verdict->version != CONVOY_VERDICT_VERSION)
         return convoy__fail(CONVOY_E_VERSION, "convoy_decide: verdict version %u unknown",
                             verdict->version);
@@ -319,14 +331,23 @@ int convoy_decide(convoy_decision **out, const convoy_plan *plan, const convoy_s
                             "convoy_decide: %s", state->plan != plan
                                                      ? "the state belongs to another plan"
                                                      : "the verdict's service does not exist");
-    convoy_decision *d = convoy__calloc(1, sizeof *d);
-    if (!d)
-        return convoy__fail(CONVOY_E_NOMEM, "out of memory deciding");
+    return CONVOY_OK;
+}
+
+int convoy__decide(convoy_decision *d, const convoy_plan *plan, const convoy_state *state,
+                   const convoy_verdict *verdict, uint64_t now_ms, int explain)
+{
+    memset(d, 0, sizeof *d);
+    d->burn_rate = NAN;
+    int rc = check_verdict(plan, state, verdict);
+    if (rc != CONVOY_OK)
+        return rc;
     d->service = verdict->service;
     d->value = verdict->value;
-    d->burn_rate = NAN;
     convoy__buf why = {0};
-    int rc = judge(d, &why, plan, state, verdict, now_ms);
+    rc = judge(d, explain ? &why : NULL, plan, state, verdict, now_ms);
+    if (!explain)
+        return rc;
     const convoy_service *svc = &plan->services[verdict->service];
     d->rationale = convoy__buf_take(&why);
     d->owner = dup_or_null(svc->owner);
@@ -335,6 +356,33 @@ int convoy_decide(convoy_decision **out, const convoy_plan *plan, const convoy_s
     if (rc == CONVOY_OK && (!d->rationale || (svc->owner && !d->owner) ||
                             (verdict->name && !d->gate) || (verdict->metric && !d->metric)))
         rc = convoy__fail(CONVOY_E_NOMEM, "out of memory deciding");
+    return rc;
+}
+
+void convoy__decision_release(convoy_decision *d)
+{
+    convoy__dealloc(d->owner);
+    convoy__dealloc(d->gate);
+    convoy__dealloc(d->metric);
+    convoy__dealloc(d->rationale);
+    convoy__dealloc(d->rollback);
+    memset(d, 0, sizeof *d);
+}
+
+int convoy_decide(convoy_decision **out, const convoy_plan *plan, const convoy_state *state,
+                  const convoy_verdict *verdict, uint64_t now_ms)
+{
+    if (out)
+        *out = NULL;
+    if (!out || !plan || !state || !verdict)
+        return convoy__fail(CONVOY_E_INVALID_ARG, "convoy_decide: NULL argument");
+    int rc = check_verdict(plan, state, verdict);
+    if (rc != CONVOY_OK)
+        return rc;
+    convoy_decision *d = convoy__calloc(1, sizeof *d);
+    if (!d)
+        return convoy__fail(CONVOY_E_NOMEM, "out of memory deciding");
+    rc = convoy__decide(d, plan, state, verdict, now_ms, 1);
     if (rc != CONVOY_OK) {
         convoy_decision_free(d);
         return rc;
@@ -347,11 +395,7 @@ void convoy_decision_free(convoy_decision *d)
 {
     if (!d)
         return;
-    convoy__dealloc(d->owner);
-    convoy__dealloc(d->gate);
-    convoy__dealloc(d->metric);
-    convoy__dealloc(d->rationale);
-    convoy__dealloc(d->rollback);
+    convoy__decision_release(d);
     convoy__dealloc(d);
 }
 

@@ -9,6 +9,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/versioned.h"
+#include "decision.h"
 #include "engine.h"
 #include "plan/canon.h"
 #include "plan/model.h"
@@ -243,9 +244,13 @@ static uint64_t rerun_delay(const convoy_plan *plan, size_t i, size_t step)
 
 int convoy__verdict(convoy_rollout *r, const convoy_verdict *v)
 {
-    convoy_decision *d = NULL;
-    int rc = convoy_decide(&d, r->plan, r->st, v, r->st->now_ms);
+    /* Without readers of the records the rationale would be formatted for
+     * nobody: decide without it. */
+    convoy_decision decision;
+    convoy_decision *d = &decision;
+    int rc = convoy__decide(d, r->plan, r->st, v, r->st->now_ms, convoy__records_read(r));
     if (rc != CONVOY_OK) {
+        convoy__decision_release(d);
         r->failed = rc;
         return 0;
     }
@@ -302,7 +307,7 @@ int convoy__verdict(convoy_rollout *r, const convoy_verdict *v)
     default:
         break;
     }
-    convoy_decision_free(d);
+    convoy__decision_release(d);
     return 1;
 }
 

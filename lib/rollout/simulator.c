@@ -18,6 +18,12 @@
 struct convoy_simulator {
     const convoy_plan *plan;
     convoy__scenario sc;
+    /* The healthy value of each of the plan's metrics, found once when the
+     * simulator is made (the search measures dozens of candidates, and
+     * every query would find the same value), so the simulator stays
+     * immutable. Slots follow the plan's analyses and their metrics. */
+    double *healthy;
+    size_t n_healthy;
 };
 
 /* What a "fail" entry makes a callback return. An action that fails talks
@@ -177,6 +183,52 @@ static int healthy_value(double *out, const convoy_metric *m)
     return CONVOY_OK;
 }
 
+/* The metric's slot in the healthy-value cache, SIZE_MAX when the metric
+ * is not one of the simulator's plan (a copy of the plan). */
+static size_t healthy_slot(const convoy_simulator *sim, const convoy_metric *m)
+{
+    size_t slot = 0;
+    for (size_t a = 0; a < convoy_plan_analysis_count(sim->plan); a++) {
+        const convoy_analysis *an = convoy_plan_analysis(sim->plan, a);
+        for (size_t k = 0; k < convoy_analysis_metric_count(an); k++, slot++)
+            if (convoy_analysis_metric(an, k) == m)
+                return slot < sim->n_healthy ? slot : SIZE_MAX;
+    }
+    return SIZE_MAX;
+}
+
+/* The metric's healthy value: from the table for a metric of the plan,
+ * searched for a metric of another copy of the plan. */
+static int healthy_value_of(double *out, const convoy_simulator *sim, const convoy_metric *m)
+{
+    size_t slot = healthy_slot(sim, m);
+    if (slot == SIZE_MAX)
+        return healthy_value(out, m);
+    *out = sim->healthy[slot];
+    return CONVOY_OK;
+}
+
+static int healthy_table_new(convoy_simulator *sim)
+{
+    size_t n = 0;
+    for (size_t a = 0; a < convoy_plan_analysis_count(sim->plan); a++)
+        n += convoy_analysis_metric_count(convoy_plan_analysis(sim->plan, a));
+    sim->healthy = convoy__calloc(n ? n : 1, sizeof *sim->healthy);
+    if (!sim->healthy)
+        return convoy__fail(CONVOY_E_NOMEM, "out of memory creating a simulator");
+    size_t slot = 0;
+    for (size_t a = 0; a < convoy_plan_analysis_count(sim->plan); a++) {
+        const convoy_analysis *an = convoy_plan_analysis(sim->plan, a);
+        for (size_t k = 0; k < convoy_analysis_metric_count(an); k++) {
+            int rc = healthy_value(&sim->healthy[slot++], convoy_analysis_metric(an, k));
+            if (rc != CONVOY_OK)
+                return rc;
+        }
+    }
+    sim->n_healthy = n;
+    return CONVOY_OK;
+}
+
 /* ---- callbacks --------------------------------------------------------- */
 
 /* The scenario's verdict on an action: a simulated failure, CONVOY_PENDING,
@@ -260,7 +312,7 @@ static int sim_query(convoy_samples *out, const convoy_action *a, void *userdata
             return CONVOY_OK;
         value = p->kind == CONVOY__POINT_NAN ? NAN : p->value;
     } else {
-        rc = healthy_value(&value, m);
+        rc = healthy_value_of(&value, sim, m);
         if (rc != CONVOY_OK)
             return rc;
     }
@@ -287,12 +339,12 @@ int convoy_simulator_new(convoy_simulator **out, const convoy_plan *plan, const 
     if (!sim)
         return convoy__fail(CONVOY_E_NOMEM, "out of memory creating a simulator");
     sim->plan = plan;
-    if (scenario) {
-        int rc = convoy__scenario_parse(&sim->sc, plan, scenario, len);
-        if (rc != CONVOY_OK) {
-            convoy_simulator_free(sim);
-            return rc;
-        }
+    int rc = scenario ? convoy__scenario_parse(&sim->sc, plan, scenario, len) : CONVOY_OK;
+    if (rc == CONVOY_OK)
+        rc = healthy_table_new(sim);
+    if (rc != CONVOY_OK) {
+        convoy_simulator_free(sim);
+        return rc;
     }
     *out = sim;
     return CONVOY_OK;
@@ -303,6 +355,7 @@ void convoy_simulator_free(convoy_simulator *sim)
     if (!sim)
         return;
     convoy__scenario_free(&sim->sc);
+    convoy__dealloc(sim->healthy);
     convoy__dealloc(sim);
 }
 

@@ -60,23 +60,34 @@ int convoy_state_new(convoy_state **out, const convoy_plan *plan)
     return convoy__state_alloc(out, plan);
 }
 
-static void progress_free(convoy__metric_progress *p, size_t n)
+/* Zeroed progress for n metrics: `one` (the service state's own slot)
+ * for a single metric, else an allocation. NULL when out of memory. */
+static convoy__metric_progress *progress_new(convoy__metric_progress *one, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    if (n != 1)
+        return convoy__calloc(n ? n : 1, sizeof *one);
+    memset(one, 0, sizeof *one);
+    return one;
+}
+
+static void progress_free(convoy__metric_progress *p, size_t n, const convoy__metric_progress *one)
+{
+    for (size_t i = 0; p && i < n; i++)
         convoy__dealloc(p[i].outcomes);
-    convoy__dealloc(p);
+    if (p != one)
+        convoy__dealloc(p);
 }
 
 void convoy__metrics_clear(convoy__service_state *s)
 {
-    progress_free(s->metrics, s->n_metrics);
+    progress_free(s->metrics, s->n_metrics, &s->one_metric);
     s->metrics = NULL;
     s->n_metrics = 0;
 }
 
 void convoy__totals_clear(convoy__service_state *s)
 {
-    progress_free(s->totals, s->n_totals);
+    progress_free(s->totals, s->n_totals, &s->one_total);
     s->totals = NULL;
     s->n_totals = 0;
     s->totals_step = CONVOY_STEP_BEFORE;
@@ -84,7 +95,7 @@ void convoy__totals_clear(convoy__service_state *s)
 
 void convoy__background_clear(convoy__service_state *s)
 {
-    progress_free(s->background, s->n_background);
+    progress_free(s->background, s->n_background, NULL);
     s->background = NULL;
     s->n_background = 0;
 }
@@ -103,13 +114,19 @@ int convoy__background_reset(convoy__service_state *s, size_t n)
 
 int convoy__metrics_keep_totals(convoy__service_state *s)
 {
-    convoy__totals_clear(s);
-    if (!s->n_metrics)
-        return CONVOY_OK;
-    s->totals = convoy__calloc(s->n_metrics, sizeof *s->totals);
-    if (!s->totals)
-        return convoy__fail(CONVOY_E_NOMEM, "out of memory keeping analysis totals");
+    /* An array of the right length is written over: every analysis of a
+     * service used to allocate one. */
+    if (s->n_totals != s->n_metrics || !s->n_metrics) {
+        convoy__totals_clear(s);
+        if (!s->n_metrics)
+            return CONVOY_OK;
+        s->totals = progress_new(&s->one_total, s->n_metrics);
+        if (!s->totals)
+            return convoy__fail(CONVOY_E_NOMEM, "out of memory keeping analysis totals");
+    }
     for (size_t i = 0; i < s->n_metrics; i++) {
+        convoy__dealloc(s->totals[i].outcomes); /* only a saved state can give totals some */
+        s->totals[i] = (convoy__metric_progress){0};
         s->totals[i].last_value = s->metrics[i].last_value;
         s->totals[i].sum = s->metrics[i].sum;
         s->totals[i].n_values = s->metrics[i].n_values;
@@ -126,7 +143,7 @@ int convoy__metrics_reset(convoy__service_state *s, size_t n)
     s->judge_rounds = 0;
     if (!n)
         return CONVOY_OK;
-    s->metrics = convoy__calloc(n, sizeof *s->metrics);
+    s->metrics = progress_new(&s->one_metric, n);
     if (!s->metrics)
         return convoy__fail(CONVOY_E_NOMEM, "out of memory starting an analysis");
     s->n_metrics = n;
@@ -140,13 +157,19 @@ int convoy__metric_append(convoy__metric_progress *m, char outcome)
     if (m->n_outcomes >= CONVOY__MAX_MEASUREMENTS)
         return convoy__fail(CONVOY_E_LIMIT, "more than %d measurements of one metric",
                             CONVOY__MAX_MEASUREMENTS);
-    char *grown = convoy__realloc(m->outcomes, m->n_outcomes ? m->n_outcomes + 1 : 0,
-                                  m->n_outcomes + 2);
-    if (!grown)
-        return convoy__fail(CONVOY_E_NOMEM, "out of memory recording a measurement");
-    grown[m->n_outcomes++] = outcome;
-    grown[m->n_outcomes] = '\0';
-    m->outcomes = grown;
+    /* Room grows geometrically: a reallocation per measurement was one of
+     * the engine's larger costs. */
+    size_t have = m->cap_outcomes ? m->cap_outcomes : m->outcomes ? m->n_outcomes + 1 : 0;
+    if (m->n_outcomes + 2 > have) {
+        size_t cap = have < 8 ? 8 : have * 2;
+        char *grown = convoy__realloc(m->outcomes, have, cap);
+        if (!grown)
+            return convoy__fail(CONVOY_E_NOMEM, "out of memory recording a measurement");
+        m->outcomes = grown;
+        m->cap_outcomes = cap;
+    }
+    m->outcomes[m->n_outcomes++] = outcome;
+    m->outcomes[m->n_outcomes] = '\0';
     return CONVOY_OK;
 }
 
