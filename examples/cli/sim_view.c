@@ -335,7 +335,7 @@ static void draw_line(sim_view *v, int width, const char *head, const char *word
     if (tn > room)
         tn = room;
     fprintf(v->f, "\r\033[K%.*s", hn, head);
-    if (wn) {
+    if (wn && word) { /* word is non-NULL when wn > 0; said for gcc -O3's -Wformat-overflow */
         if (v->color && color)
             fprintf(v->f, "%s%.*s\033[0m", color, wn, word);
         else
