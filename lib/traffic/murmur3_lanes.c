@@ -1,0 +1,177 @@
+/* MurmurHash3 x86_32 of several keys in step (see murmur3_lanes.h).
+ *
+ * Each key is first brought to a block boundary: the prefix's pending
+ * bytes are completed from the key, and the key's last partial block is
+ * premixed (it does not depend on the running hash). What is left is a
+ * whole number of 4-byte blocks per lane, mixed block by block across all
+ * lanes, then the finalisation of every lane. Lanes with fewer blocks sit
+ * out the later rounds: their load reads a zero word instead of running
+ * past their key, and their hash is kept. */
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "murmur3_lanes.h"
+
+typedef struct lanes {
+    uint32_t h[CONVOY__LANES];
+    const unsigned char *blocks[CONVOY__LANES]; /* the first whole block after the prefix */
+    size_t n_blocks[CONVOY__LANES];
+    uint32_t tail_k[CONVOY__LANES];  /* the premixed last partial block, 0 when none */
+    uint32_t total[CONVOY__LANES];   /* prefix and key length, mod 2^32 */
+} lanes;
+
+static const unsigned char zero_block[4];
+
+/* The 0-3 bytes at p as a little-endian word, without touching p[n]. */
+static inline uint32_t load_partial(const unsigned char *p, size_t n)
+{
+    switch (n) {
+    case 3:
+        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16;
+    case 2:
+        return (uint32_t)p[0] | (uint32_t)p[1] << 8;
+    case 1:
+        return p[0];
+    default:
+        return 0;
+    }
+}
+
+/* A last partial block as the reference mixes it into h (by xor): it does
+ * not depend on h, so it is computed up front. 0 stays 0, so a lane
+ * without a partial block needs no test. */
+static inline uint32_t premix(uint32_t k)
+{
+    k *= CONVOY__C1;
+    k = convoy__rotl(k, 15);
+    return k * CONVOY__C2;
+}
+
+/* Words are assembled in registers: bytes stored one by one and read back
+ * as a word would stall on store forwarding, once per lane. */
+static void lanes_start(lanes *l, const convoy__murmur3 *prefix,
+                        const unsigned char *const *keys, const size_t *lens, size_t n)
+{
+    unsigned n_pending = prefix->n_tail & 3u; /* always < 4; the mask tells the compiler */
+    uint32_t pending = load_partial(prefix->tail, n_pending);
+    for (size_t i = 0; i < CONVOY__LANES; i++) {
+        const unsigned char *p = i < n ? keys[i] : zero_block;
+        size_t len = i < n ? lens[i] : 0;
+        uint32_t h = prefix->h, tail;
+        size_t n_blocks = 0;
+        if (n_pending && len < 4 - n_pending) {
+            /* The key does not even complete the prefix's pending block. */
+            tail = pending | load_partial(p, len) << (8 * n_pending);
+        } else {
+            if (n_pending) {
+                size_t take = 4 - n_pending;
+                h = convoy__mix_block(h, pending | load_partial(p, take) << (8 * n_pending));
+                p += take;
+                len -= take;
+            }
+            n_blocks = len / 4;
+            tail = load_partial(p + 4 * n_blocks, len & 3);
+        }
+        l->h[i] = h;
+        l->blocks[i] = p;
+        l->n_blocks[i] = n_blocks;
+        l->tail_k[i] = premix(tail);
+        l->total[i] = prefix->total + (uint32_t)(i < n ? lens[i] : 0);
+    }
+}
+
+static inline uint32_t finish(uint32_t h, uint32_t tail_k, uint32_t total)
+{
+    h ^= tail_k;
+    h ^= total;
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 16;
+    return h;
+}
+
+static void lanes_portable(uint32_t *out, lanes *l, size_t n)
+{
+    size_t most = 0;
+    for (size_t i = 0; i < CONVOY__LANES; i++)
+        most = l->n_blocks[i] > most ? l->n_blocks[i] : most;
+    for (size_t b = 0; b < most; b++) {
+        for (size_t i = 0; i < CONVOY__LANES; i++) {
+            int live = b < l->n_blocks[i];
+            const unsigned char *q = live ? l->blocks[i] + 4 * b : zero_block;
+            uint32_t mixed = convoy__mix_block(l->h[i], convoy__load_le(q));
+            l->h[i] = live ? mixed : l->h[i];
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        out[i] = finish(l->h[i], l->tail_k[i], l->total[i]);
+}
+
+static void hash_portable(uint32_t *out, const convoy__murmur3 *prefix,
+                          const unsigned char *const *keys, const size_t *lens, size_t n)
+{
+    lanes l;
+    lanes_start(&l, prefix, keys, lens, n);
+    lanes_portable(out, &l, n);
+}
+
+void convoy__bucket_lanes(uint32_t *buckets, const uint32_t *hashes)
+{
+#if CONVOY__HAVE_AVX512_LANES
+    if (convoy__murmur3_lanes_kind() == CONVOY__LANES_AVX512) {
+        convoy__bucket_lanes_avx512(buckets, hashes);
+        return;
+    }
+#endif
+    for (size_t i = 0; i < CONVOY__LANES; i++)
+        buckets[i] = convoy__bucket_of(hashes[i]);
+}
+
+/* ---- choosing the kernel ---------------------------------------------- */
+
+static int avx512_runs_here(void)
+{
+#if CONVOY__HAVE_AVX512_LANES
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f");
+#else
+    return 0;
+#endif
+}
+
+/* -1 until the first call chooses; relaxed is enough: every thread that
+ * chooses chooses the same. */
+static atomic_int kind_in_use = -1;
+
+int convoy__murmur3_lanes_kind(void)
+{
+    int kind = atomic_load_explicit(&kind_in_use, memory_order_relaxed);
+    if (kind < 0) {
+        kind = avx512_runs_here() && !getenv("CONVOY_NO_SIMD") ? CONVOY__LANES_AVX512
+                                                                : CONVOY__LANES_PORTABLE;
+        atomic_store_explicit(&kind_in_use, kind, memory_order_relaxed);
+    }
+    return kind;
+}
+
+int convoy__murmur3_lanes_use(int kind)
+{
+    if (kind != CONVOY__LANES_PORTABLE && !(kind == CONVOY__LANES_AVX512 && avx512_runs_here()))
+        return -1;
+    atomic_store_explicit(&kind_in_use, kind, memory_order_relaxed);
+    return 0;
+}
+
+void convoy__murmur3_lanes(uint32_t *out, const convoy__murmur3 *prefix,
+                           const unsigned char *const *keys, const size_t *lens, size_t n)
+{
+#if CONVOY__HAVE_AVX512_LANES
+    if (convoy__murmur3_lanes_kind() == CONVOY__LANES_AVX512) {
+        convoy__murmur3_lanes_avx512(out, prefix, keys, lens, n);
+        return;
+    }
+#endif
+    hash_portable(out, prefix, keys, lens, n);
+}
