@@ -34,7 +34,7 @@ int convoy__murmur3_lanes_use(int kind);
 /* The kind in use (after choosing it if no call has yet). */
 int convoy__murmur3_lanes_kind(void);
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if defined(__x86_64__) && defined(__LP64__) && (defined(__GNUC__) || defined(__clang__))
 #define CONVOY__HAVE_AVX512_LANES 1
 void convoy__murmur3_lanes_avx512(uint32_t *out, const convoy__murmur3 *prefix,
                                   const unsigned char *const *keys, const size_t *lens, size_t n);

@@ -53,14 +53,13 @@ TARGET void convoy__murmur3_lanes_avx512(uint32_t *out, const convoy__murmur3 *p
                                          const unsigned char *const *keys, const size_t *lens,
                                          size_t n)
 {
-    static const unsigned char empty[1];
-    uint64_t addr[CONVOY__LANES], len[CONVOY__LANES];
-    for (size_t i = 0; i < CONVOY__LANES; i++) {
-        addr[i] = (uintptr_t)(i < n ? keys[i] : empty);
-        len[i] = i < n ? lens[i] : 0;
-    }
-    __m512i p_lo = _mm512_loadu_si512(addr), p_hi = _mm512_loadu_si512(addr + 8);
-    __m512i len_lo = _mm512_loadu_si512(len), len_hi = _mm512_loadu_si512(len + 8);
+    /* Lanes from n on are zero (masked loads read nothing there): length
+     * 0, so they are not `whole` and load nothing either. */
+    __mmask16 used = (__mmask16)((1u << n) - 1);
+    __m512i p_lo = _mm512_maskz_loadu_epi64((__mmask8)used, keys);
+    __m512i p_hi = _mm512_maskz_loadu_epi64((__mmask8)(used >> 8), keys + 8);
+    __m512i len_lo = _mm512_maskz_loadu_epi64((__mmask8)used, lens);
+    __m512i len_hi = _mm512_maskz_loadu_epi64((__mmask8)(used >> 8), lens + 8);
     __mmask16 whole = at_least(len_lo, len_hi, 4); /* the lanes done here */
     __m512i total = _mm512_add_epi32(_mm512_set1_epi32((int)prefix->total), narrow(len_lo, len_hi));
     __m512i four = _mm512_set1_epi64(4);
@@ -85,14 +84,14 @@ TARGET void convoy__murmur3_lanes_avx512(uint32_t *out, const convoy__murmur3 *p
         len_lo = _mm512_sub_epi64(len_lo, t);
         len_hi = _mm512_sub_epi64(len_hi, t);
     }
-    __m512i blocks_lo = _mm512_maskz_srli_epi64((__mmask8)whole, len_lo, 2);
-    __m512i blocks_hi = _mm512_maskz_srli_epi64((__mmask8)(whole >> 8), len_hi, 2);
-    uint64_t most = _mm512_reduce_max_epu64(_mm512_max_epu64(blocks_lo, blocks_hi));
-    for (uint64_t b = 0; b < most; b++) {
-        __m512i bv = _mm512_set1_epi64((long long)b);
-        __mmask16 live = (__mmask16)(_mm512_cmpgt_epu64_mask(blocks_lo, bv) |
-                                     _mm512_cmpgt_epu64_mask(blocks_hi, bv) << 8);
-        __m512i off = _mm512_set1_epi64((long long)(4 * b));
+    /* Whole blocks per lane, in 32 bits (a key of 16 GiB or more is left
+     * to the portable code): one compare gives the live lanes of a round. */
+    whole &= (__mmask16) ~at_least(len_lo, len_hi, (uint64_t)UINT32_MAX);
+    __m512i blocks = _mm512_maskz_mov_epi32(whole, _mm512_srli_epi32(narrow(len_lo, len_hi), 2));
+    uint32_t most = _mm512_reduce_max_epu32(blocks);
+    for (uint32_t b = 0; b < most; b++) {
+        __mmask16 live = _mm512_cmpgt_epu32_mask(blocks, _mm512_set1_epi32((int)b));
+        __m512i off = _mm512_set1_epi64((long long)(4 * (uint64_t)b));
         __m512i k = gather(live, _mm512_add_epi64(p_lo, off), _mm512_add_epi64(p_hi, off));
         h = _mm512_mask_mov_epi32(h, live, mix_block(h, k));
     }
@@ -107,10 +106,11 @@ TARGET void convoy__murmur3_lanes_avx512(uint32_t *out, const convoy__murmur3 *p
     h = _mm512_xor_si512(h, _mm512_srli_epi32(h, 13));
     h = _mm512_mullo_epi32(h, _mm512_set1_epi32((int)0xc2b2ae35u));
     h = _mm512_xor_si512(h, _mm512_srli_epi32(h, 16));
-    uint32_t hashes[CONVOY__LANES];
-    _mm512_storeu_si512(hashes, h);
-    for (size_t i = 0; i < n; i++)
-        out[i] = whole >> i & 1 ? hashes[i] : convoy__murmur3_from(prefix, keys[i], lens[i]);
+    _mm512_mask_storeu_epi32(out, used, h);
+    for (unsigned short_keys = used & ~whole; short_keys; short_keys &= short_keys - 1) {
+        unsigned i = (unsigned)__builtin_ctz(short_keys);
+        out[i] = convoy__murmur3_from(prefix, keys[i], lens[i]);
+    }
 }
 
 /* v / 100 in each 32-bit lane: the multiply-and-shift compilers use for

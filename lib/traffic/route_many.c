@@ -1,22 +1,41 @@
 /* convoy_router_route_many: convoy_router_route for a batch of requests of
- * one service. Per chunk of CONVOY__LANES requests, the matching (rules,
- * sticky key) runs request by request with the same code as a single route
- * (route_request.h); then the keys are hashed in step (murmur3_lanes.c), so
- * the CPU overlaps the hashes instead of waiting on one at a time; then the
- * buckets decide, and the keys of requests bound for the baseline are
- * hashed again, in step, for the mirror share. No allocation, no lock. */
+ * one service, in chunks of CHUNK requests:
+ *
+ *  1. request by request, the matching a single route does (rules, sticky
+ *     key: route_request.h), collecting each request's key;
+ *  2. the keys hashed CONVOY__LANES at a time in step (murmur3_lanes.c),
+ *     so the CPU overlaps the hashes instead of waiting on each in turn,
+ *     and the hashes turned into buckets;
+ *  3. the variants; then the keys of the requests bound for the baseline
+ *     hashed again, in step, for the mirror share.
+ *
+ * A chunk holds several groups of lanes so that the keys of a group were
+ * written well before its hashing reads them back as one vector (a read
+ * right after the writes would wait for them to reach the cache).
+ * No allocation, no lock. */
 #include "core/error.h"
 #include "murmur3_lanes.h"
 #include "route_request.h"
+
+#define CHUNK (4 * CONVOY__LANES)
+
+/* hash[i] of keys[i], i < n, CONVOY__LANES at a time. */
+static void hash_keys(uint32_t *hash, const convoy__murmur3 *prefix,
+                      const unsigned char *const *keys, const size_t *lens, size_t n)
+{
+    for (size_t first = 0; first < n; first += CONVOY__LANES)
+        convoy__murmur3_lanes(hash + first, prefix, keys + first, lens + first,
+                              n - first < CONVOY__LANES ? n - first : CONVOY__LANES);
+}
 
 static void route_chunk(convoy_route_result *out, const convoy_router *router, size_t service,
                         const convoy_request *reqs, size_t n)
 {
     const convoy__ruleset *rs = router->ruleset;
     const convoy__route_service *s = &rs->services[service];
-    const unsigned char *keys[CONVOY__LANES];
-    size_t lens[CONVOY__LANES];
-    uint32_t hash[CONVOY__LANES], bucket[CONVOY__LANES];
+    const unsigned char *keys[CHUNK];
+    size_t lens[CHUNK];
+    uint32_t hash[CHUNK], bucket[CHUNK];
     for (size_t i = 0; i < n; i++) {
         convoy__route_prep p;
         convoy__route_prepare(&p, rs, s, &reqs[i]);
@@ -26,8 +45,9 @@ static void route_chunk(convoy_route_result *out, const convoy_router *router, s
         out[i].key_source = p.key_source;
         out[i].flags = p.flags;
     }
-    convoy__murmur3_lanes(hash, &s->prefix, keys, lens, n);
-    convoy__bucket_lanes(bucket, hash);
+    hash_keys(hash, &s->prefix, keys, lens, n);
+    for (size_t first = 0; first < n; first += CONVOY__LANES)
+        convoy__bucket_lanes(bucket + first, hash + first);
 
     uint32_t candidate_bp = router->candidate_bp[service], mirror_bp = router->mirror_bp[service];
     for (size_t i = 0; i < n; i++) {
@@ -38,16 +58,14 @@ static void route_chunk(convoy_route_result *out, const convoy_router *router, s
         return;
     /* The baseline's requests, compacted in place (n_mirrored <= i);
      * without a branch on the variant, which is as random as the keys. */
-    size_t mirrored[CONVOY__LANES], n_mirrored = 0;
+    size_t mirrored[CHUNK], n_mirrored = 0;
     for (size_t i = 0; i < n; i++) {
         keys[n_mirrored] = keys[i];
         lens[n_mirrored] = lens[i];
         mirrored[n_mirrored] = i;
         n_mirrored += out[i].variant == CONVOY_VARIANT_BASELINE;
     }
-    if (!n_mirrored)
-        return;
-    convoy__murmur3_lanes(hash, &s->mirror_prefix, keys, lens, n_mirrored);
+    hash_keys(hash, &s->mirror_prefix, keys, lens, n_mirrored);
     for (size_t j = 0; j < n_mirrored; j++)
         out[mirrored[j]].flags |= (uint32_t)convoy__mirror_hit(hash[j], mirror_bp) *
                                   CONVOY_ROUTE_MIRROR;
@@ -71,8 +89,8 @@ int convoy_router_route_many(convoy_route_result *out, const convoy_router *rout
         return convoy__fail(CONVOY_E_INVALID_ARG,
                             "convoy_router_route_many: service %zu of %zu does not exist",
                             service, rs->n_services);
-    for (size_t first = 0; first < n; first += CONVOY__LANES)
+    for (size_t first = 0; first < n; first += CHUNK)
         route_chunk(out + first, router, service, reqs + first,
-                    n - first < CONVOY__LANES ? n - first : CONVOY__LANES);
+                    n - first < CHUNK ? n - first : CHUNK);
     return CONVOY_OK;
 }
