@@ -280,10 +280,12 @@ CONVOY_API int convoy_router_route(convoy_route_result *out, const convoy_router
  * and its fallbacks, bucket, mirror flag, flags).
  *
  * For throughput, when many requests wait at once (a proxy's accept batch,
- * a bulk evaluation): the keys of consecutive requests are hashed in step,
- * so the CPU overlaps work that one call per request does in sequence.
- * Several times faster per request than convoy_router_route on short keys;
- * no faster on requests that rules decide by regex (matching dominates).
+ * a bulk evaluation): the keys of consecutive requests are hashed 16 at a
+ * time in step (in AVX-512 or AVX2 registers when the CPU has them, chosen
+ * at the first call; CONVOY_NO_SIMD set in the environment forces the
+ * portable code), so the CPU overlaps work that one call per request does
+ * in sequence. Several times faster per request than convoy_router_route on
+ * short keys; little faster when regex rules dominate the cost.
  *
  * `out` and `reqs` are arrays of `n` (both may be NULL when `n` is 0); the
  * caller sets every out[i].version (CONVOY_ROUTE_RESULT_INIT) and owns both
@@ -293,8 +295,8 @@ CONVOY_API int convoy_router_route(convoy_route_result *out, const convoy_router
  * router, NULL array with n > 0, service out of range), CONVOY_E_VERSION
  * (a request or result version unknown; the message names the first index).
  *
- * Same guarantees as convoy_router_route: allocates nothing and takes no
- * lock (apart from a thread's first regex match, see above); any number of
+ * Same guarantees as convoy_router_route: allocates nothing (but for a
+ * thread's first regex match, as above) and takes no lock; any number of
  * threads may route batches with one snapshot.
  */
 CONVOY_API int convoy_router_route_many(convoy_route_result *out, const convoy_router *router,

@@ -117,28 +117,42 @@ static void hash_portable(uint32_t *out, const convoy__murmur3 *prefix,
     lanes_portable(out, &l, n);
 }
 
-void convoy__bucket_lanes(uint32_t *buckets, const uint32_t *hashes)
+void convoy__bucket_lanes(uint32_t *buckets, const uint32_t *hashes, size_t n)
 {
-#if CONVOY__HAVE_AVX512_LANES
-    if (convoy__murmur3_lanes_kind() == CONVOY__LANES_AVX512) {
-        convoy__bucket_lanes_avx512(buckets, hashes);
+#if CONVOY__HAVE_X86_LANES
+    switch (convoy__murmur3_lanes_kind()) {
+    case CONVOY__LANES_AVX512:
+        convoy__bucket_lanes_avx512(buckets, hashes, n);
         return;
+    case CONVOY__LANES_AVX2:
+        convoy__bucket_lanes_avx2(buckets, hashes, n);
+        return;
+    default:
+        break;
     }
 #endif
-    for (size_t i = 0; i < CONVOY__LANES; i++)
+    for (size_t i = 0; i < n; i++)
         buckets[i] = convoy__bucket_of(hashes[i]);
 }
 
 /* ---- choosing the kernel ---------------------------------------------- */
 
-static int avx512_runs_here(void)
+static int runs_here(int kind)
 {
-#if CONVOY__HAVE_AVX512_LANES
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f");
-#else
-    return 0;
+    switch (kind) {
+    case CONVOY__LANES_PORTABLE:
+        return 1;
+#if CONVOY__HAVE_X86_LANES
+    case CONVOY__LANES_AVX512:
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f");
+    case CONVOY__LANES_AVX2:
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2");
 #endif
+    default:
+        return 0;
+    }
 }
 
 /* -1 until the first call chooses; relaxed is enough: every thread that
@@ -149,8 +163,14 @@ int convoy__murmur3_lanes_kind(void)
 {
     int kind = atomic_load_explicit(&kind_in_use, memory_order_relaxed);
     if (kind < 0) {
-        kind = avx512_runs_here() && !getenv("CONVOY_NO_SIMD") ? CONVOY__LANES_AVX512
-                                                                : CONVOY__LANES_PORTABLE;
+        if (getenv("CONVOY_NO_SIMD"))
+            kind = CONVOY__LANES_PORTABLE;
+        else if (runs_here(CONVOY__LANES_AVX512))
+            kind = CONVOY__LANES_AVX512;
+        else if (runs_here(CONVOY__LANES_AVX2))
+            kind = CONVOY__LANES_AVX2;
+        else
+            kind = CONVOY__LANES_PORTABLE;
         atomic_store_explicit(&kind_in_use, kind, memory_order_relaxed);
     }
     return kind;
@@ -158,7 +178,7 @@ int convoy__murmur3_lanes_kind(void)
 
 int convoy__murmur3_lanes_use(int kind)
 {
-    if (kind != CONVOY__LANES_PORTABLE && !(kind == CONVOY__LANES_AVX512 && avx512_runs_here()))
+    if (!runs_here(kind))
         return -1;
     atomic_store_explicit(&kind_in_use, kind, memory_order_relaxed);
     return 0;
@@ -167,10 +187,16 @@ int convoy__murmur3_lanes_use(int kind)
 void convoy__murmur3_lanes(uint32_t *out, const convoy__murmur3 *prefix,
                            const unsigned char *const *keys, const size_t *lens, size_t n)
 {
-#if CONVOY__HAVE_AVX512_LANES
-    if (convoy__murmur3_lanes_kind() == CONVOY__LANES_AVX512) {
+#if CONVOY__HAVE_X86_LANES
+    switch (convoy__murmur3_lanes_kind()) {
+    case CONVOY__LANES_AVX512:
         convoy__murmur3_lanes_avx512(out, prefix, keys, lens, n);
         return;
+    case CONVOY__LANES_AVX2:
+        convoy__murmur3_lanes_avx2(out, prefix, keys, lens, n);
+        return;
+    default:
+        break;
     }
 #endif
     hash_portable(out, prefix, keys, lens, n);

@@ -2,7 +2,8 @@
  * after the same prefix (a router's "group:" state). One key's hash is a
  * chain of dependent multiplies; hashing several keys in step lets the CPU
  * overlap the independent chains, which is where a batch gains over one
- * call per key. Results are those of convoy__murmur3_from, bit for bit. */
+ * call per key. Results are those of convoy__murmur3_from, bit for bit.
+ * Kernels: portable (murmur3_lanes.c), AVX-512 and AVX2 (their own files). */
 #ifndef CONVOY_LIB_TRAFFIC_MURMUR3_LANES_H
 #define CONVOY_LIB_TRAFFIC_MURMUR3_LANES_H
 
@@ -18,16 +19,17 @@
 void convoy__murmur3_lanes(uint32_t *out, const convoy__murmur3 *prefix,
                            const unsigned char *const *keys, const size_t *lens, size_t n);
 
-/* buckets[i] = convoy__bucket_of(hashes[i]) for all CONVOY__LANES lanes
- * (both arrays hold CONVOY__LANES values; unused lanes are computed too). */
-void convoy__bucket_lanes(uint32_t *buckets, const uint32_t *hashes);
+/* buckets[i] = convoy__bucket_of(hashes[i]) for i < n <= CONVOY__LANES. */
+void convoy__bucket_lanes(uint32_t *buckets, const uint32_t *hashes, size_t n);
 
-/* Which code hashes the lanes: the portable one, or the AVX-512 one
- * where the compiler can build it and the CPU (and OS) run it. Chosen at
- * the first call: AVX-512 when available, unless the environment sets
- * CONVOY_NO_SIMD (to any value), which forces the portable code. */
+/* Which code hashes the lanes: the portable one, or an x86 one where the
+ * compiler can build it and the CPU (and OS) run it. Chosen at the first
+ * call: AVX-512 when available, else AVX2, unless the environment sets
+ * CONVOY_NO_SIMD (to any value), which forces the portable code. Every
+ * kind gives the same results, bit for bit. */
 #define CONVOY__LANES_PORTABLE 0
 #define CONVOY__LANES_AVX512 1
+#define CONVOY__LANES_AVX2 2
 /* Tests: use `kind` from now on (process-wide, not while other threads
  * hash). Returns 0, or -1 when `kind` cannot run here (nothing changes). */
 int convoy__murmur3_lanes_use(int kind);
@@ -35,12 +37,15 @@ int convoy__murmur3_lanes_use(int kind);
 int convoy__murmur3_lanes_kind(void);
 
 #if defined(__x86_64__) && defined(__LP64__) && (defined(__GNUC__) || defined(__clang__))
-#define CONVOY__HAVE_AVX512_LANES 1
+#define CONVOY__HAVE_X86_LANES 1
 void convoy__murmur3_lanes_avx512(uint32_t *out, const convoy__murmur3 *prefix,
                                   const unsigned char *const *keys, const size_t *lens, size_t n);
-void convoy__bucket_lanes_avx512(uint32_t *buckets, const uint32_t *hashes);
+void convoy__bucket_lanes_avx512(uint32_t *buckets, const uint32_t *hashes, size_t n);
+void convoy__murmur3_lanes_avx2(uint32_t *out, const convoy__murmur3 *prefix,
+                                const unsigned char *const *keys, const size_t *lens, size_t n);
+void convoy__bucket_lanes_avx2(uint32_t *buckets, const uint32_t *hashes, size_t n);
 #else
-#define CONVOY__HAVE_AVX512_LANES 0
+#define CONVOY__HAVE_X86_LANES 0
 #endif
 
 #endif

@@ -6,7 +6,7 @@
  * in the key) are left to the portable code, one by one. */
 #include "murmur3_lanes.h"
 
-#if CONVOY__HAVE_AVX512_LANES
+#if CONVOY__HAVE_X86_LANES
 #include <immintrin.h>
 
 #define TARGET __attribute__((target("avx512f")))
@@ -124,14 +124,15 @@ TARGET static inline __m512i div100(__m512i v)
 }
 
 /* convoy__bucket_of in 16 lanes: (h % 100) * 100 + (h / 100) % 100 + 1. */
-TARGET void convoy__bucket_lanes_avx512(uint32_t *buckets, const uint32_t *hashes)
+TARGET void convoy__bucket_lanes_avx512(uint32_t *buckets, const uint32_t *hashes, size_t n)
 {
+    __mmask16 used = (__mmask16)((1u << n) - 1);
     __m512i hundred = _mm512_set1_epi32(100);
-    __m512i h = _mm512_loadu_si512(hashes);
+    __m512i h = _mm512_maskz_loadu_epi32(used, hashes);
     __m512i q = div100(h);
     __m512i low = _mm512_sub_epi32(h, _mm512_mullo_epi32(q, hundred));
     __m512i high = _mm512_sub_epi32(q, _mm512_mullo_epi32(div100(q), hundred));
     __m512i b = _mm512_add_epi32(_mm512_mullo_epi32(low, hundred), high);
-    _mm512_storeu_si512(buckets, _mm512_add_epi32(b, _mm512_set1_epi32(1)));
+    _mm512_mask_storeu_epi32(buckets, used, _mm512_add_epi32(b, _mm512_set1_epi32(1)));
 }
 #endif

@@ -23,8 +23,7 @@ int convoy_router_route(convoy_route_result *out, const convoy_router *router, s
                             "convoy_router_route: service %zu of %zu does not exist", service,
                             rs->n_services);
     const convoy__route_service *s = &rs->services[service];
-    convoy__route_prep p;
-    convoy__route_prepare(&p, rs, s, req);
+    convoy__route_prep p = convoy__route_prepare(rs, s, req);
     uint32_t bucket = convoy__bucket_of(convoy__murmur3_from(&s->prefix, p.key.s, p.key.len));
     int variant = convoy__route_variant(s, p.rule, router->candidate_bp[service], bucket);
     uint32_t mirror = router->mirror_bp[service];

@@ -36,9 +36,9 @@ static void route_chunk(convoy_route_result *out, const convoy_router *router, s
     const unsigned char *keys[CHUNK];
     size_t lens[CHUNK];
     uint32_t hash[CHUNK], bucket[CHUNK];
+    int has_rules = s->rules->n_rules != 0;
     for (size_t i = 0; i < n; i++) {
-        convoy__route_prep p;
-        convoy__route_prepare(&p, rs, s, &reqs[i]);
+        convoy__route_prep p = convoy__route_prepare(rs, s, &reqs[i]);
         keys[i] = (const unsigned char *)p.key.s;
         lens[i] = p.key.len;
         out[i].rule = p.rule;
@@ -47,12 +47,21 @@ static void route_chunk(convoy_route_result *out, const convoy_router *router, s
     }
     hash_keys(hash, &s->prefix, keys, lens, n);
     for (size_t first = 0; first < n; first += CONVOY__LANES)
-        convoy__bucket_lanes(bucket + first, hash + first);
+        convoy__bucket_lanes(bucket + first, hash + first,
+                             n - first < CONVOY__LANES ? n - first : CONVOY__LANES);
 
     uint32_t candidate_bp = router->candidate_bp[service], mirror_bp = router->mirror_bp[service];
-    for (size_t i = 0; i < n; i++) {
-        out[i].bucket = bucket[i];
-        out[i].variant = convoy__route_variant(s, out[i].rule, candidate_bp, bucket[i]);
+    if (!has_rules) {
+        /* The same decision with the rule known to be none: no branch. */
+        for (size_t i = 0; i < n; i++) {
+            out[i].bucket = bucket[i];
+            out[i].variant = convoy__route_variant(s, -1, candidate_bp, bucket[i]);
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            out[i].bucket = bucket[i];
+            out[i].variant = convoy__route_variant(s, out[i].rule, candidate_bp, bucket[i]);
+        }
     }
     if (!mirror_bp)
         return;

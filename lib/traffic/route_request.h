@@ -69,13 +69,25 @@ static inline convoy__text convoy__sticky_key(int *source, const convoy__route_s
     return convoy__measure(NULL, 0);
 }
 
-static inline void convoy__route_prepare(convoy__route_prep *p, const convoy__ruleset *rs,
-                                         const convoy__route_service *s,
-                                         const convoy_request *req)
+/* Only locals whose address escapes to a call outside this file live in
+ * memory: the common case (the request's own key, no rules) stays in
+ * registers. */
+static inline convoy__route_prep convoy__route_prepare(const convoy__ruleset *rs,
+                                                       const convoy__route_service *s,
+                                                       const convoy_request *req)
 {
-    p->key = convoy__sticky_key(&p->key_source, s, req);
-    p->flags = 0;
-    p->rule = s->rules->n_rules ? convoy__first_rule(rs, s, req, &p->flags) : -1;
+    convoy__route_prep p;
+    int source;
+    p.key = convoy__sticky_key(&source, s, req);
+    p.key_source = source;
+    p.rule = -1;
+    p.flags = 0;
+    if (s->rules->n_rules) {
+        uint32_t flags = 0;
+        p.rule = convoy__first_rule(rs, s, req, &flags);
+        p.flags = flags;
+    }
+    return p;
 }
 
 /* The variant once the bucket is known: a variant rule decides alone, a

@@ -15,17 +15,22 @@
  * decisions as a bitset. This program times, best of RUNS, on the same
  * keys:
  *
- *   - convoy_router_route of a service named "checkout-flow" at 2500 bp,
- *     the key given as the request's sticky key;
+ *   - convoy_router_route_many of a service named "checkout-flow" at
+ *     2500 bp, in batches of 256 requests whose sticky key (req->key) is
+ *     the user's: the batch's requests are set up once, and pointing them
+ *     at the batch's keys is inside the timed loop (as setting req.key is
+ *     in the next one), as is reading the decisions back;
+ *   - convoy_router_route of the same service, one call per key;
  *   - convoy_bucket("checkout-flow", key) <= 2500;
  *   - convoy_unleash_normalize("checkout-flow", key, 100, 0) <= 25 (the
  *     SDK's own formula, in C);
  *
- * checks that all three give exactly the SDK's decision for every key, and
- * prints the times and the ratios SDK / Convoy ("target >= 20x: met" or
- * "NOT met", for the router), and for scale the time of a bare
- * convoy_murmur3_32 of the joined "group:key" bytes (no bucketing can be
- * faster than its hash).
+ * checks that all four give exactly the SDK's decision for every key, and
+ * prints the times and the ratios SDK / Convoy (for route_many, the
+ * target: "target >= 20x: met" or "NOT met"; one call per key is printed
+ * too), and for scale the time of a bare convoy_murmur3_32 of the joined
+ * "group:key" bytes, one key at a time (the floor of per-key bucketing;
+ * route_many beats it by hashing 16 keys in step).
  *
  * Exit status: 0; 1 when the corpus or node is missing, the script fails,
  * or any decision differs. Timings never fail the run.

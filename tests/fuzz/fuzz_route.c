@@ -465,8 +465,8 @@ static void check_route_many(const built *b)
         if (j % 2)
             reqs[j].request_id = NULL;
     }
-    const int kinds[] = {CONVOY__LANES_PORTABLE, CONVOY__LANES_AVX512};
-    for (size_t k = 0; k < 2; k++) {
+    const int kinds[] = {CONVOY__LANES_PORTABLE, CONVOY__LANES_AVX512, CONVOY__LANES_AVX2};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
         if (convoy__murmur3_lanes_use(kinds[k]) != 0)
             continue;
         for (size_t svc = 0; svc < N_SVC; svc++) {

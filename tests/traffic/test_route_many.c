@@ -17,8 +17,8 @@
  *    read outside a key faults, even from a vector gather, which ASan does
  *    not see).
  *
- * Everything runs with each hashing kernel this CPU can run (portable, and
- * AVX-512 where available), selected through the library's internal
+ * Everything runs with each hashing kernel this CPU can run (portable,
+ * AVX-512 and AVX2 where available), selected through the library's internal
  * switch: this test links the internal static library for that.
  */
 #define _DEFAULT_SOURCE 1 /* MAP_ANONYMOUS */
@@ -34,14 +34,16 @@
 static const struct {
     int kind;
     const char *name;
-} KINDS[] = {{CONVOY__LANES_PORTABLE, "portable"}, {CONVOY__LANES_AVX512, "avx512"}};
+} KINDS[] = {{CONVOY__LANES_PORTABLE, "portable"},
+             {CONVOY__LANES_AVX512, "avx512"},
+             {CONVOY__LANES_AVX2, "avx2"}};
 
 /* Selects kernel k; 0 when this CPU cannot run it (reported once). */
 static int use_kind(size_t k)
 {
     if (convoy__murmur3_lanes_use(KINDS[k].kind) != 0) {
-        static int said;
-        if (!said++)
+        static int said[COUNT(KINDS)];
+        if (!said[k]++)
             print_message("  (kernel %s cannot run here: not tested)\n", KINDS[k].name);
         return 0;
     }
@@ -423,14 +425,17 @@ static void test_lanes_kernel(void **state)
                 }
             }
         }
-        /* Buckets of all 16 lanes. */
+        /* Buckets of 1..16 lanes; the lanes past n are not written. */
         uint32_t hashes[CONVOY__LANES], buckets[CONVOY__LANES];
         for (int round = 0; round < 1000; round++) {
-            for (size_t i = 0; i < CONVOY__LANES; i++)
+            size_t n = 1 + (size_t)round % CONVOY__LANES;
+            for (size_t i = 0; i < CONVOY__LANES; i++) {
                 hashes[i] = round == 0 ? (uint32_t)(UINT32_MAX - i) : rnd();
-            convoy__bucket_lanes(buckets, hashes);
+                buckets[i] = 0;
+            }
+            convoy__bucket_lanes(buckets, hashes, n);
             for (size_t i = 0; i < CONVOY__LANES; i++)
-                assert_int_equal(buckets[i], convoy__bucket_of(hashes[i]));
+                assert_int_equal(buckets[i], i < n ? convoy__bucket_of(hashes[i]) : 0);
         }
     }
     munmap(map, (size_t)page * 4);
