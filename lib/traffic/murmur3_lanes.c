@@ -22,74 +22,24 @@ typedef struct lanes {
 
 static const unsigned char zero_block[4];
 
-/* The 0-3 bytes at p as a little-endian word, without touching p[n]. */
-static inline uint32_t load_partial(const unsigned char *p, size_t n)
-{
-    switch (n) {
-    case 3:
-        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16;
-    case 2:
-        return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-    case 1:
-        return p[0];
-    default:
-        return 0;
-    }
-}
-
-/* A last partial block as the reference mixes it into h (by xor): it does
- * not depend on h, so it is computed up front. 0 stays 0, so a lane
- * without a partial block needs no test. */
-static inline uint32_t premix(uint32_t k)
-{
-    k *= CONVOY__C1;
-    k = convoy__rotl(k, 15);
-    return k * CONVOY__C2;
-}
-
-/* Words are assembled in registers: bytes stored one by one and read back
- * as a word would stall on store forwarding, once per lane. */
 static void lanes_start(lanes *l, const convoy__murmur3 *prefix,
                         const unsigned char *const *keys, const size_t *lens, size_t n)
 {
-    unsigned n_pending = prefix->n_tail & 3u; /* always < 4; the mask tells the compiler */
-    uint32_t pending = load_partial(prefix->tail, n_pending);
     for (size_t i = 0; i < CONVOY__LANES; i++) {
         const unsigned char *p = i < n ? keys[i] : zero_block;
         size_t len = i < n ? lens[i] : 0;
-        uint32_t h = prefix->h, tail;
-        size_t n_blocks = 0;
-        if (n_pending && len < 4 - n_pending) {
-            /* The key does not even complete the prefix's pending block. */
-            tail = pending | load_partial(p, len) << (8 * n_pending);
-        } else {
-            if (n_pending) {
-                size_t take = 4 - n_pending;
-                h = convoy__mix_block(h, pending | load_partial(p, take) << (8 * n_pending));
-                p += take;
-                len -= take;
-            }
-            n_blocks = len / 4;
-            tail = load_partial(p + 4 * n_blocks, len & 3);
-        }
-        l->h[i] = h;
+        uint32_t tail;
+        l->h[i] = convoy__murmur3_head(prefix, &p, &len, &tail);
         l->blocks[i] = p;
-        l->n_blocks[i] = n_blocks;
-        l->tail_k[i] = premix(tail);
+        l->n_blocks[i] = len / 4;
+        l->tail_k[i] = convoy__premix(tail);
         l->total[i] = prefix->total + (uint32_t)(i < n ? lens[i] : 0);
     }
 }
 
 static inline uint32_t finish(uint32_t h, uint32_t tail_k, uint32_t total)
 {
-    h ^= tail_k;
-    h ^= total;
-    h ^= h >> 16;
-    h *= 0x85ebca6bu;
-    h ^= h >> 13;
-    h *= 0xc2b2ae35u;
-    h ^= h >> 16;
-    return h;
+    return convoy__fmix(h ^ tail_k ^ total);
 }
 
 static void lanes_portable(uint32_t *out, lanes *l, size_t n)
