@@ -1,70 +1,21 @@
-/* MurmurHash3 x86_32 of several keys in step (see murmur3_lanes.h).
+/* MurmurHash3 x86_32 of several keys (see murmur3_lanes.h): the portable
+ * kernel, and the choice of kernel.
  *
- * Each key is first brought to a block boundary: the prefix's pending
- * bytes are completed from the key, and the key's last partial block is
- * premixed (it does not depend on the running hash). What is left is a
- * whole number of 4-byte blocks per lane, mixed block by block across all
- * lanes, then the finalisation of every lane. Lanes with fewer blocks sit
- * out the later rounds: their load reads a zero word instead of running
- * past their key, and their hash is kept. */
+ * The portable kernel is a plain loop over the one-key hash: its keys are
+ * independent and the hash keeps everything in registers
+ * (convoy__murmur3_head), so an out-of-order CPU already runs several
+ * iterations at once. (An explicit interleaving of the lanes, block by
+ * block, measured slower: its state lives in memory.) */
 #include <stdatomic.h>
 #include <stdlib.h>
 
 #include "murmur3_lanes.h"
 
-typedef struct lanes {
-    uint32_t h[CONVOY__LANES];
-    const unsigned char *blocks[CONVOY__LANES]; /* the first whole block after the prefix */
-    size_t n_blocks[CONVOY__LANES];
-    uint32_t tail_k[CONVOY__LANES];  /* the premixed last partial block, 0 when none */
-    uint32_t total[CONVOY__LANES];   /* prefix and key length, mod 2^32 */
-} lanes;
-
-static const unsigned char zero_block[4];
-
-static void lanes_start(lanes *l, const convoy__murmur3 *prefix,
-                        const unsigned char *const *keys, const size_t *lens, size_t n)
-{
-    for (size_t i = 0; i < CONVOY__LANES; i++) {
-        const unsigned char *p = i < n ? keys[i] : zero_block;
-        size_t len = i < n ? lens[i] : 0;
-        uint32_t tail;
-        l->h[i] = convoy__murmur3_head(prefix, &p, &len, &tail);
-        l->blocks[i] = p;
-        l->n_blocks[i] = len / 4;
-        l->tail_k[i] = convoy__premix(tail);
-        l->total[i] = prefix->total + (uint32_t)(i < n ? lens[i] : 0);
-    }
-}
-
-static inline uint32_t finish(uint32_t h, uint32_t tail_k, uint32_t total)
-{
-    return convoy__fmix(h ^ tail_k ^ total);
-}
-
-static void lanes_portable(uint32_t *out, lanes *l, size_t n)
-{
-    size_t most = 0;
-    for (size_t i = 0; i < CONVOY__LANES; i++)
-        most = l->n_blocks[i] > most ? l->n_blocks[i] : most;
-    for (size_t b = 0; b < most; b++) {
-        for (size_t i = 0; i < CONVOY__LANES; i++) {
-            int live = b < l->n_blocks[i];
-            const unsigned char *q = live ? l->blocks[i] + 4 * b : zero_block;
-            uint32_t mixed = convoy__mix_block(l->h[i], convoy__load_le(q));
-            l->h[i] = live ? mixed : l->h[i];
-        }
-    }
-    for (size_t i = 0; i < n; i++)
-        out[i] = finish(l->h[i], l->tail_k[i], l->total[i]);
-}
-
 static void hash_portable(uint32_t *out, const convoy__murmur3 *prefix,
                           const unsigned char *const *keys, const size_t *lens, size_t n)
 {
-    lanes l;
-    lanes_start(&l, prefix, keys, lens, n);
-    lanes_portable(out, &l, n);
+    for (size_t i = 0; i < n; i++)
+        out[i] = convoy__murmur3_from(prefix, keys[i], lens[i]);
 }
 
 void convoy__bucket_lanes(uint32_t *buckets, const uint32_t *hashes, size_t n)

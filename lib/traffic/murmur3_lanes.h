@@ -1,9 +1,11 @@
 /* Internal: MurmurHash3 x86_32 of up to CONVOY__LANES keys at once, each
- * after the same prefix (a router's "group:" state). One key's hash is a
- * chain of dependent multiplies; hashing several keys in step lets the CPU
- * overlap the independent chains, which is where a batch gains over one
- * call per key. Results are those of convoy__murmur3_from, bit for bit.
- * Kernels: portable (murmur3_lanes.c), AVX-512 and AVX2 (their own files). */
+ * after the same prefix (a router's "group:" state), and their buckets.
+ * One key's hash is a chain of dependent multiplies; hashing independent
+ * keys together lets the CPU overlap the chains, which is where a batch
+ * gains over one call per key. Results are those of convoy__murmur3_from,
+ * bit for bit. Kernels: portable (murmur3_lanes.c: a loop the CPU overlaps
+ * by itself), AVX-512 and AVX2 (16 keys in step in vector registers, in
+ * their own files). */
 #ifndef CONVOY_LIB_TRAFFIC_MURMUR3_LANES_H
 #define CONVOY_LIB_TRAFFIC_MURMUR3_LANES_H
 
