@@ -103,13 +103,83 @@ uint32_t convoy__hash_group_key(const char *group, size_t group_len, const char 
  * is independent of the traffic bucket of the same key. */
 #define CONVOY__MIRROR_SEED 86028157u
 
+/* The 0-3 bytes at p as a little-endian word, without touching p[n]. */
+static inline uint32_t convoy__load_partial(const unsigned char *p, size_t n)
+{
+    switch (n) {
+    case 3:
+        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16;
+    case 2:
+        return (uint32_t)p[0] | (uint32_t)p[1] << 8;
+    case 1:
+        return p[0];
+    default:
+        return 0;
+    }
+}
+
+/* A last partial block as the reference mixes it into h (by xor). It does
+ * not depend on h, so it can be computed early; 0 stays 0, so a hash
+ * without a partial block needs no test. */
+static inline uint32_t convoy__premix(uint32_t k)
+{
+    k *= CONVOY__C1;
+    k = convoy__rotl(k, 15);
+    return k * CONVOY__C2;
+}
+
+static inline uint32_t convoy__fmix(uint32_t h)
+{
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 16;
+    return h;
+}
+
+/* The start of hashing *len bytes at *p after `prefix`: the prefix's
+ * pending bytes completed from the data and mixed in. Returns the running
+ * hash; leaves *p, *len on what is left in whole blocks (*len a multiple
+ * of 4) and the word of the last partial block in *tail (0 when none).
+ * Words are assembled in registers: storing the data's first bytes after
+ * the prefix's pending ones and reading them back as a word would wait on
+ * store forwarding, on every key. */
+static inline uint32_t convoy__murmur3_head(const convoy__murmur3 *prefix,
+                                            const unsigned char **p, size_t *len,
+                                            uint32_t *tail)
+{
+    uint32_t h = prefix->h;
+    unsigned n_pending = prefix->n_tail & 3u; /* always < 4; the mask tells the compiler */
+    uint32_t pending = convoy__load_partial(prefix->tail, n_pending);
+    if (n_pending && *len < 4 - n_pending) {
+        /* The data does not even complete the pending block. */
+        *tail = pending | convoy__load_partial(*p, *len) << (8 * n_pending);
+        *len = 0;
+        return h;
+    }
+    if (n_pending) {
+        size_t take = 4 - n_pending;
+        h = convoy__mix_block(h, pending | convoy__load_partial(*p, take) << (8 * n_pending));
+        *p += take;
+        *len -= take;
+    }
+    *tail = convoy__load_partial(*p + (*len & ~(size_t)3), *len & 3);
+    *len &= ~(size_t)3;
+    return h;
+}
+
 /* Continues a state that has hashed a prefix: hash of prefix + data. */
 static inline uint32_t convoy__murmur3_from(const convoy__murmur3 *prefix, const void *data,
                                             size_t len)
 {
-    convoy__murmur3 m = *prefix;
-    convoy__murmur3_feed(&m, data, len);
-    return convoy__murmur3_end(&m);
+    const unsigned char *p = data;
+    size_t left = len;
+    uint32_t tail;
+    uint32_t h = convoy__murmur3_head(prefix, &p, &left, &tail);
+    for (; left; p += 4, left -= 4)
+        h = convoy__mix_block(h, convoy__load_le(p));
+    return convoy__fmix(h ^ convoy__premix(tail) ^ (prefix->total + (uint32_t)len));
 }
 
 /* Convoy's bucket (1..10000) from the seed-0 hash; see convoy_bucket. */

@@ -1,252 +1,11 @@
 /* The per-request decision. Runs on every request of a proxy: no
  * allocation, no lock, no shared mutable state (PCRE2 match data is per
- * thread). */
-#include <string.h>
-
+ * thread). The matching is in route_request.h/.c, shared with
+ * convoy_router_route_many (route_many.c). */
 #include "core/error.h"
 #include "core/versioned.h"
 #include "murmur3.h"
-#include "router_internal.h"
-
-typedef struct text {
-    const char *s;
-    size_t len;
-} text;
-
-static inline text measure(const char *s, size_t len)
-{
-    text t = {s ? s : "", s ? (len == CONVOY_NTS ? strlen(s) : len) : 0};
-    return t;
-}
-
-static int same_ci(const char *a, const char *lower, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)a[i];
-        if (c >= 'A' && c <= 'Z')
-            c = (unsigned char)(c - 'A' + 'a');
-        if (c != (unsigned char)lower[i])
-            return 0;
-    }
-    return 1;
-}
-
-static int find_header(text *out, const convoy_request *req, const char *lower, size_t n)
-{
-    for (size_t i = 0; i < req->n_headers; i++) {
-        text name = measure(req->headers[i].name, req->headers[i].name_len);
-        if (name.len == n && same_ci(name.s, lower, n)) {
-            *out = measure(req->headers[i].value, req->headers[i].value_len);
-            return 1;
-        }
-    }
-    return 0;
-}
-
-static int find_exact(text *out, const convoy_pair *pairs, size_t n_pairs, const char *name,
-                      size_t n)
-{
-    for (size_t i = 0; i < n_pairs; i++) {
-        text t = measure(pairs[i].name, pairs[i].name_len);
-        if (t.len == n && memcmp(t.s, name, n) == 0) {
-            *out = measure(pairs[i].value, pairs[i].value_len);
-            return 1;
-        }
-    }
-    return 0;
-}
-
-static int is_space(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-/* A cookie in one Cookie header value: "a=1; b=2" (RFC 6265 section 4.2). */
-static int find_in_cookie_header(text *out, text header, const char *name, size_t n)
-{
-    const char *p = header.s, *end = header.s + header.len;
-    while (p < end) {
-        while (p < end && (is_space(*p) || *p == ';'))
-            p++;
-        const char *pair = p;
-        while (p < end && *p != ';')
-            p++;
-        const char *pair_end = p;
-        const char *eq = memchr(pair, '=', (size_t)(pair_end - pair));
-        if (!eq)
-            continue;
-        const char *name_end = eq;
-        while (name_end > pair && is_space(name_end[-1]))
-            name_end--;
-        if ((size_t)(name_end - pair) != n || memcmp(pair, name, n) != 0)
-            continue;
-        const char *v = eq + 1;
-        while (v < pair_end && is_space(*v))
-            v++;
-        while (pair_end > v && is_space(pair_end[-1]))
-            pair_end--;
-        out->s = v;
-        out->len = (size_t)(pair_end - v);
-        return 1;
-    }
-    return 0;
-}
-
-static int find_cookie(text *out, const convoy_request *req, const char *name, size_t n)
-{
-    if (find_exact(out, req->cookies, req->n_cookies, name, n))
-        return 1;
-    for (size_t i = 0; i < req->n_headers; i++) {
-        text h = measure(req->headers[i].name, req->headers[i].name_len);
-        if (h.len == 6 && same_ci(h.s, "cookie", 6) &&
-            find_in_cookie_header(out, measure(req->headers[i].value, req->headers[i].value_len),
-                                  name, n))
-            return 1;
-    }
-    return 0;
-}
-
-static int find_value(text *out, const convoy_request *req, int source, const char *name,
-                      size_t n)
-{
-    switch (source) {
-    case CONVOY__SRC_HEADER:
-        return find_header(out, req, name, n);
-    case CONVOY__SRC_COOKIE:
-        return find_cookie(out, req, name, n);
-    case CONVOY__SRC_ATTRIBUTE:
-        return find_exact(out, req->attrs, req->n_attrs, name, n);
-    default:
-        return 0;
-    }
-}
-
-/* Strict UTF-8 (RFC 3629: no overlong forms, no surrogates, at most
- * U+10FFFF). Checked here rather than by PCRE2's invalid-UTF mode, whose
- * interpreter can still match around a bad byte. */
-static int valid_utf8(const unsigned char *p, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = p[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t need;
-        unsigned char lo = 0x80, hi = 0xbf;
-        if (c >= 0xc2 && c <= 0xdf)
-            need = 1;
-        else if (c >= 0xe0 && c <= 0xef) {
-            need = 2;
-            if (c == 0xe0)
-                lo = 0xa0;
-            else if (c == 0xed)
-                hi = 0x9f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            need = 3;
-            if (c == 0xf0)
-                lo = 0x90;
-            else if (c == 0xf4)
-                hi = 0x8f;
-        } else {
-            return 0;
-        }
-        if (n - i <= need || p[i + 1] < lo || p[i + 1] > hi)
-            return 0;
-        for (size_t k = 2; k <= need; k++)
-            if ((p[i + k] & 0xc0) != 0x80)
-                return 0;
-        i += need + 1;
-    }
-    return 1;
-}
-
-static int regex_matches(const convoy__ruleset *rs, const pcre2_code *re, text v, uint32_t *flags)
-{
-    if (v.len > rs->max_value_bytes || !valid_utf8((const unsigned char *)v.s, v.len))
-        return 0;
-    pcre2_match_data *md = convoy__thread_match_data();
-    if (!md) {
-        *flags |= CONVOY_ROUTE_REGEX_LIMIT;
-        return 0;
-    }
-    int rc = pcre2_match(re, (PCRE2_SPTR)v.s, v.len, 0, PCRE2_NO_UTF_CHECK, md, rs->match_context);
-    if (rc >= 0)
-        return 1;
-    if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
-        rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT ||
-        rc == PCRE2_ERROR_NOMEMORY)
-        *flags |= CONVOY_ROUTE_REGEX_LIMIT;
-    return 0;
-}
-
-static int condition_holds(const convoy__ruleset *rs, const convoy__condition *c,
-                           const pcre2_code *re, const convoy_request *req, uint32_t *flags)
-{
-    text v;
-    int found = find_value(&v, req, c->source, c->name, c->name_len);
-    switch (c->test) {
-    case CONVOY__TEST_PRESENT:
-        return found;
-    case CONVOY__TEST_ABSENT:
-        return !found;
-    case CONVOY__TEST_EXACT:
-        return found && v.len == c->value_len && memcmp(v.s, c->value, v.len) == 0;
-    case CONVOY__TEST_PREFIX:
-        return found && v.len >= c->value_len && memcmp(v.s, c->value, c->value_len) == 0;
-    case CONVOY__TEST_SUFFIX:
-        return found && v.len >= c->value_len &&
-               memcmp(v.s + v.len - c->value_len, c->value, c->value_len) == 0;
-    case CONVOY__TEST_REGEX:
-        return found && re && regex_matches(rs, re, v, flags);
-    default:
-        return 0;
-    }
-}
-
-/* The rule that decides, or -1. */
-static int32_t first_rule(const convoy__ruleset *rs, const convoy__route_service *s,
-                          const convoy_request *req, uint32_t *flags)
-{
-    size_t k = 0;
-    for (size_t r = 0; r < s->rules->n_rules; r++) {
-        const convoy__rule *rule = &s->rules->rules[r];
-        size_t c = 0;
-        for (; c < rule->n_conditions; c++)
-            if (!condition_holds(rs, &rule->conditions[c], s->regex ? s->regex[k + c] : NULL, req,
-                                 flags))
-                break;
-        if (c == rule->n_conditions)
-            return (int32_t)r;
-        k += rule->n_conditions;
-    }
-    return -1;
-}
-
-static text sticky_key(int *source, const convoy__route_service *s, const convoy_request *req)
-{
-    text key;
-    if (req->key) {
-        *source = CONVOY_KEY_STICKY;
-        return measure(req->key, req->key_len);
-    }
-    /* An empty sticky value is no key: it would put every such user in
-     * one bucket. */
-    if (s->rules->sticky_source != CONVOY__SRC_NONE &&
-        find_value(&key, req, s->rules->sticky_source, s->rules->sticky_name,
-                   s->rules->sticky_name_len) &&
-        key.len) {
-        *source = CONVOY_KEY_STICKY;
-        return key;
-    }
-    if (req->request_id) {
-        *source = CONVOY_KEY_REQUEST_ID;
-        return measure(req->request_id, req->request_id_len);
-    }
-    *source = CONVOY_KEY_NONE;
-    return measure(NULL, 0);
-}
+#include "route_request.h"
 
 int convoy_router_route(convoy_route_result *out, const convoy_router *router, size_t service,
                         const convoy_request *req)
@@ -264,27 +23,18 @@ int convoy_router_route(convoy_route_result *out, const convoy_router *router, s
                             "convoy_router_route: service %zu of %zu does not exist", service,
                             rs->n_services);
     const convoy__route_service *s = &rs->services[service];
-    int source;
-    text key = sticky_key(&source, s, req);
-    uint32_t bucket = convoy__bucket_of(convoy__murmur3_from(&s->prefix, key.s, key.len));
-    uint32_t flags = 0;
-    int32_t rule = s->rules->n_rules ? first_rule(rs, s, req, &flags) : -1;
-    int variant;
-    if (rule >= 0 && s->rules->rules[rule].has_variant)
-        variant = s->rules->rules[rule].variant;
-    else {
-        uint32_t weight = rule >= 0 ? s->rules->rules[rule].weight_bp : router->candidate_bp[service];
-        variant = bucket <= weight ? CONVOY_VARIANT_CANDIDATE : CONVOY_VARIANT_BASELINE;
-    }
+    convoy__route_prep p = convoy__route_prepare(rs, s, req);
+    uint32_t bucket = convoy__bucket_of(convoy__murmur3_from(&s->prefix, p.key.s, p.key.len));
+    int variant = convoy__route_variant(s, p.rule, router->candidate_bp[service], bucket);
     uint32_t mirror = router->mirror_bp[service];
     if (variant == CONVOY_VARIANT_BASELINE && mirror &&
-        convoy__murmur3_from(&s->mirror_prefix, key.s, key.len) % 10000u < mirror)
-        flags |= CONVOY_ROUTE_MIRROR;
+        convoy__mirror_hit(convoy__murmur3_from(&s->mirror_prefix, p.key.s, p.key.len), mirror))
+        p.flags |= CONVOY_ROUTE_MIRROR;
     out->variant = variant;
-    out->rule = rule;
+    out->rule = p.rule;
     out->bucket = bucket;
-    out->key_source = source;
-    out->flags = flags;
+    out->key_source = p.key_source;
+    out->flags = p.flags;
     return CONVOY_OK;
 }
 

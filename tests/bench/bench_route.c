@@ -11,6 +11,9 @@
  *      no rules, against convoy_murmur3_32 of the same "group:key" bytes
  *      (joined beforehand, so the hash alone is timed): ns per call and the
  *      ratio, "target <= 2x: met" or "NOT met";
+ *  (m) convoy_router_route_many of (a)'s requests in batches of 256 (the
+ *      batch's key pointers set in the timed loop, as (a) sets req.key per
+ *      call): ns per request and the ratio to the bare hash;
  *  (b) the same through a service with three rules (a header exact test,
  *      an attribute prefix test, a cookie regex read from a raw Cookie
  *      header), none of which matches, so all three are evaluated on every
@@ -22,8 +25,9 @@
  *      allocations and free are counted by wrappers in this executable
  *      (interposed over glibc's __libc_* functions; under ASan, TSan or MSan,
  *      whose allocators cannot be interposed, by their malloc/free hooks) on
- *      the routing threads only, over 1,000,000 calls of (b) and 1,000,000
- *      calls of (s) spread over 4 threads, after one warm-up call per
+ *      the routing threads only, over 1,000,000 calls of (b), 1,000,000
+ *      calls of (s) and 1,000,000 requests of (b) through route_many in
+ *      batches of 250, spread over 4 threads, after one warm-up call per
  *      thread (a thread's first regex match allocates its PCRE2 match
  *      data); meanwhile another thread publishes a new snapshot into the
  *      slot about every millisecond (its allocations are not the routes').
@@ -169,6 +173,7 @@ static const char plan_json[] =
     "]}";
 #define SVC_PLAIN 0
 #define SVC_RULED 1
+#define BATCH 256 /* requests per convoy_router_route_many call in (m) */
 static const uint32_t weights[2] = {2500, 2500};
 
 static size_t n_keys;
@@ -214,6 +219,7 @@ static inline void ruled_key(ruled_request *r, size_t i)
  * (c): routing threads and a publisher. */
 #define THREADS 4
 #define ALLOC_CALLS 1000000
+#define MANY_BATCH 250 /* requests per route_many call in (c) */
 
 typedef struct shared {
     const convoy_router *router;
@@ -221,7 +227,7 @@ typedef struct shared {
     pthread_barrier_t ready, go, done, counted;
     atomic_int stop;
     atomic_ulong publishes;
-    unsigned long route_calls[THREADS], slot_calls[THREADS];
+    unsigned long route_calls[THREADS], slot_calls[THREADS], many_requests[THREADS];
     uint32_t acc[THREADS];
     atomic_int bad_rc;
 } shared;
@@ -238,6 +244,19 @@ static void *route_thread(void *arg)
     ruled_request rr;
     ruled_init(&rr);
     convoy_route_result res = CONVOY_ROUTE_RESULT_INIT;
+    /* route_many's batch, allocated before counting starts. */
+    ruled_request *batch_rr = malloc(MANY_BATCH * sizeof *batch_rr);
+    convoy_request *batch = malloc(MANY_BATCH * sizeof *batch);
+    convoy_route_result *batch_out = malloc(MANY_BATCH * sizeof *batch_out);
+    if (!batch_rr || !batch || !batch_out) {
+        atomic_store(&sh->bad_rc, 1);
+        return NULL;
+    }
+    for (size_t j = 0; j < MANY_BATCH; j++) {
+        convoy_route_result res_init = CONVOY_ROUTE_RESULT_INIT;
+        ruled_init(&batch_rr[j]);
+        batch_out[j] = res_init;
+    }
     /* Warm-up: the thread's first regex match creates its match data. */
     ruled_key(&rr, (size_t)w->index);
     counting = 1; /* counted apart: shows that the counter sees the library's allocations */
@@ -264,7 +283,21 @@ static void *route_thread(void *arg)
         acc += res.bucket;
     }
     sh->slot_calls[w->index] = per;
+    for (size_t k = 0; k < per; k += MANY_BATCH) {
+        size_t m = per - k < MANY_BATCH ? per - k : MANY_BATCH;
+        for (size_t j = 0; j < m; j++) {
+            ruled_key(&batch_rr[j], (first + k + j) % n_keys);
+            batch[j] = batch_rr[j].req;
+        }
+        if (convoy_router_route_many(batch_out, sh->router, SVC_RULED, batch, m) != CONVOY_OK)
+            atomic_store(&sh->bad_rc, 1);
+        acc += batch_out[0].bucket;
+    }
+    sh->many_requests[w->index] = per;
     counting = 0;
+    free(batch_rr);
+    free(batch);
+    free(batch_out);
     sh->acc[w->index] = acc;
     pthread_barrier_wait(&sh->done);
     pthread_barrier_wait(&sh->counted); /* exit (and free thread data) after the count */
@@ -347,8 +380,42 @@ int main(int argc, char **argv)
         }
     }
 
-    /* (a) route with a sticky key, no rules, vs the bare hash. */
+    /* route_many gives route's results (test_route_many checks it fully). */
+    {
+        convoy_request req[64];
+        convoy_route_result res[64];
+        for (size_t i = 0; i < 64; i++) {
+            convoy_request req_init = CONVOY_REQUEST_INIT;
+            convoy_route_result res_init = CONVOY_ROUTE_RESULT_INIT;
+            req[i] = req_init;
+            req[i].key = keys[i * 7 % n_keys];
+            req[i].key_len = key_len[i * 7 % n_keys];
+            res[i] = res_init;
+        }
+        rc = convoy_router_route_many(res, router, SVC_PLAIN, req, 64);
+        for (size_t i = 0; i < 64 && !failed; i++) {
+            convoy_route_result one = CONVOY_ROUTE_RESULT_INIT;
+            if (rc != CONVOY_OK || convoy_router_route(&one, router, SVC_PLAIN, &req[i]) ||
+                memcmp(&one, &res[i], sizeof one) != 0) {
+                fprintf(stderr, "bench_route: route_many and route disagree for %s\n",
+                        keys[i * 7 % n_keys]);
+                failed = 1;
+            }
+        }
+    }
+
+    /* (a) route with a sticky key, no rules, vs the bare hash; (m) the
+     * same requests through route_many. */
     double best_hash = 1e30, best_plain = 1e30, best_ruled = 1e30, best_slot = 1e30;
+    double best_many = 1e30;
+    static convoy_request batch[BATCH];
+    static convoy_route_result batch_out[BATCH];
+    for (size_t i = 0; i < BATCH; i++) {
+        convoy_request req_init = CONVOY_REQUEST_INIT;
+        convoy_route_result res_init = CONVOY_ROUTE_RESULT_INIT;
+        batch[i] = req_init;
+        batch_out[i] = res_init;
+    }
     for (unsigned r = 0; r < runs; r++) {
         uint32_t acc = 0;
         double t0 = now();
@@ -373,6 +440,26 @@ int main(int argc, char **argv)
         sink += acc;
         if (t < best_plain)
             best_plain = t;
+    }
+    /* (m), in a loop of its own so that (a)'s runs stay as they were. */
+    for (unsigned r = 0; r < runs; r++) {
+        uint32_t acc = 0;
+        double t0 = now();
+        for (size_t first = 0; first < n_keys; first += BATCH) {
+            size_t m = n_keys - first < BATCH ? n_keys - first : BATCH;
+            for (size_t i = 0; i < m; i++) {
+                batch[i].key = keys[first + i];
+                batch[i].key_len = key_len[first + i];
+            }
+            rc = convoy_router_route_many(batch_out, router, SVC_PLAIN, batch, m);
+            for (size_t i = 0; i < m; i++)
+                acc += batch_out[i].bucket;
+            acc += (uint32_t)rc;
+        }
+        double t = now() - t0;
+        sink += acc;
+        if (t < best_many)
+            best_many = t;
     }
 
     /* (b) three rules, the sticky key from a header; (s) through a slot. */
@@ -424,6 +511,9 @@ int main(int argc, char **argv)
     printf("      route, sticky key, no rules    : %8.2f ns/call\n", best_plain * ns);
     printf("      route / hash                   : %8.2fx (target <= 2x: %s)\n", ratio_a,
            ratio_a <= 2 ? "met" : "NOT met");
+    printf("  (m) route_many, batches of %d     : %8.2f ns/request (%.2fx the hash, %.2fx "
+           "faster than route)\n", BATCH, best_many * ns, best_many / best_hash,
+           best_plain / best_many);
     printf("  (b) route, 3 rules (1 regex)       : %8.2f ns/call  (%.2fx of (a))\n",
            best_ruled * ns, best_ruled / best_plain);
     printf("  (s) slot route, 3 rules            : %8.2f ns/call  (%.2fx of (b))\n",
@@ -482,9 +572,11 @@ int main(int argc, char **argv)
     pthread_join(pub, NULL);
     for (int t = 0; t < THREADS; t++)
         pthread_join(tid[t], NULL);
-    unsigned long calls = 0;
-    for (int t = 0; t < THREADS; t++)
+    unsigned long calls = 0, many = 0;
+    for (int t = 0; t < THREADS; t++) {
         calls += sh.route_calls[t] + sh.slot_calls[t];
+        many += sh.many_requests[t];
+    }
     for (int t = 0; t < THREADS; t++)
         sink += sh.acc[t];
     if (atomic_load(&sh.bad_rc)) {
@@ -492,10 +584,12 @@ int main(int argc, char **argv)
         failed = 1;
     }
     printf("  (c) heap allocations per call      : %.6f (%lu allocations, %lu frees over %lu "
-           "calls: %lu route + %lu slot route, %d threads, %lu snapshots published meanwhile, "
+           "calls: %lu route + %lu slot route, and %lu requests in route_many batches of %d, "
+           "%d threads, %lu snapshots published meanwhile, "
            "%.0f ms; counted by %s) (target 0: %s)\n",
            calls ? (double)allocs / (double)calls : 0.0, allocs, frees, calls,
-           calls / 2, calls / 2, THREADS, atomic_load(&sh.publishes), t_threads * 1e3,
+           calls / 2, calls / 2, many, MANY_BATCH, THREADS, atomic_load(&sh.publishes),
+           t_threads * 1e3,
            counter_kind, allocs == 0 && frees == 0 ? "met" : "NOT met");
     printf("      warm-up (first call per thread): %lu allocations on %d threads\n",
            warmup_allocs, THREADS);
@@ -504,7 +598,7 @@ int main(int argc, char **argv)
                         "(<convoy/traffic.h>: routing allocates nothing)\n");
         failed = 1;
     }
-    if (calls != 2 * (ALLOC_CALLS / THREADS) * THREADS) {
+    if (calls != 2 * (ALLOC_CALLS / THREADS) * THREADS || many != calls / 2) {
         fprintf(stderr, "bench_route: only %lu of the calls ran\n", calls);
         failed = 1;
     }

@@ -26,7 +26,9 @@
  * the weights split by bucket, the bucket is convoy_bucket(group, key) of
  * the key the model expects (request key, sticky header / attribute /
  * cookie, request id, empty), cohort members bucket alike, and the two
- * routers agree unless CONVOY_ROUTE_REGEX_LIMIT is reported.
+ * routers agree unless CONVOY_ROUTE_REGEX_LIMIT is reported. Batches of the
+ * request and variations of it through convoy_router_route_many give the
+ * same results as convoy_router_route, with each hashing kernel.
  *
  * A broken contract aborts. See tests/fuzz/README.md.
  */
@@ -37,6 +39,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "traffic/murmur3_lanes.h" /* to check route_many with each kernel */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -447,6 +451,45 @@ static void check_model(size_t svc, const built *b, const convoy_route_result *r
               "service %zu: mirror flag on variant %d", svc, res->variant);
 }
 
+/* convoy_router_route_many of the request and variations of it (shorter
+ * keys, no request id) gives convoy_router_route's results, with every
+ * hashing kernel this CPU runs. */
+#define MANY 18 /* more than one group of lanes */
+static void check_route_many(const built *b)
+{
+    convoy_request reqs[MANY];
+    for (size_t j = 0; j < MANY; j++) {
+        reqs[j] = b->req;
+        if (reqs[j].key && reqs[j].key_len != CONVOY_NTS)
+            reqs[j].key_len -= j < reqs[j].key_len ? j : reqs[j].key_len;
+        if (j % 2)
+            reqs[j].request_id = NULL;
+    }
+    const int kinds[] = {CONVOY__LANES_PORTABLE, CONVOY__LANES_AVX512, CONVOY__LANES_AVX2};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        if (convoy__murmur3_lanes_use(kinds[k]) != 0)
+            continue;
+        for (size_t svc = 0; svc < N_SVC; svc++) {
+            convoy_route_result many[MANY];
+            for (size_t j = 0; j < MANY; j++) {
+                convoy_route_result init = CONVOY_ROUTE_RESULT_INIT;
+                many[j] = init;
+            }
+            int rc = convoy_router_route_many(many, jit_router, svc, reqs, MANY);
+            CHECK(rc == CONVOY_OK, "route_many service %zu: %d", svc, rc);
+            for (size_t j = 0; j < MANY; j++) {
+                convoy_route_result one = CONVOY_ROUTE_RESULT_INIT;
+                rc = convoy_router_route(&one, jit_router, svc, &reqs[j]);
+                CHECK(rc == CONVOY_OK && memcmp(&one, &many[j], sizeof one) == 0,
+                      "service %zu, kernel %d, request %zu: route_many differs from route "
+                      "(variant %d/%d rule %d/%d bucket %u/%u flags %#x/%#x)",
+                      svc, kinds[k], j, one.variant, many[j].variant, (int)one.rule,
+                      (int)many[j].rule, one.bucket, many[j].bucket, one.flags, many[j].flags);
+            }
+        }
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > 65536)
@@ -481,6 +524,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (res[SVC_WEB].rule == -1)
         CHECK(res[SVC_WEB].variant == res[SVC_ASSETS].variant,
               "cohort members route differently without rules");
+
+    check_route_many(&b);
 
     /* Bad arguments, for the error paths. */
     convoy_route_result r = CONVOY_ROUTE_RESULT_INIT;

@@ -5,7 +5,9 @@
  * on headers, cookies and attributes), whole-value regexes, regex match and
  * depth limits with and without JIT, invalid UTF-8, weight rules, sticky
  * keys and their fallbacks, cohort bucketing groups, the candidate split,
- * mirroring, reweighting, introspection and allocation-free routing.
+ * mirroring, reweighting, introspection and allocation-free routing (one
+ * by one and in batches: convoy_router_route_many; its equivalence with
+ * convoy_router_route is test_route_many's).
  */
 #include "traffic_test.h"
 
@@ -1569,6 +1571,15 @@ static void test_route_allocates_nothing(void **state)
     tt_req q;
     tt_route(r, 0, &hreq(&q, "User-Agent", "x")->req);
     tt_route(cookies, 0, &hreq(&q, "Cookie", "flag=on")->req);
+    /* route_many too, over batches of the same requests. */
+    static tt_req batch_q[64];
+    static convoy_request batch[64];
+    static char batch_user[64][32];
+    convoy_route_result batch_out[64];
+    for (unsigned i = 0; i < 64; i++) {
+        convoy_route_result init = CONVOY_ROUTE_RESULT_INIT;
+        batch_out[i] = init;
+    }
     size_t a0 = n_allocs, f0 = n_frees;
     for (unsigned i = 0; i < 2000; i++) {
         char user[32];
@@ -1583,6 +1594,19 @@ static void test_route_allocates_nothing(void **state)
         tt_route(r, 0, &q.req);
         tt_route(r, 1, &q.req);
         tt_route(cookies, 0, &q.req);
+        unsigned b = i % 64;
+        memcpy(batch_user[b], user, sizeof user);
+        batch_q[b] = q;
+        batch_q[b].headers[0].value = batch_user[b];
+        batch_q[b].req.request_id = batch_user[b];
+        batch[b] = batch_q[b].req;
+        batch[b].headers = batch_q[b].headers;
+        batch[b].attrs = batch_q[b].attrs;
+        if (b == 63) {
+            assert_ok(convoy_router_route_many(batch_out, r, 0, batch, 64));
+            assert_ok(convoy_router_route_many(batch_out, r, 1, batch, 64));
+            assert_ok(convoy_router_route_many(batch_out, cookies, 0, batch, 64));
+        }
     }
     assert_int_equal(n_allocs, a0);
     assert_int_equal(n_frees, f0);
