@@ -21,23 +21,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void fail(const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "fuzz_criteria: contract violated: ");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    abort();
-}
-
-#define CHECK(cond, ...)       \
-    do {                       \
-        if (!(cond))           \
-            fail(__VA_ARGS__); \
-    } while (0)
+#define FUZZ_NAME "fuzz_criteria"
+#include "fuzz_support.h"
 
 static const double values[] = {0.0, -0.0, 1.0, -1.0, 0.01, 99.5, 1e308, -1e308, 5e-324,
                                 INFINITY, -INFINITY};

@@ -25,23 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static volatile size_t g_sink; /* keeps the string reads from being optimised away */
 
-static void fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void fail(const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "fuzz_plan: contract violated: ");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    abort();
-}
-
-#define CHECK(cond, ...)          \
-    do {                          \
-        if (!(cond))              \
-            fail(__VA_ARGS__);    \
-    } while (0)
+#define FUZZ_NAME "fuzz_plan"
+#include "fuzz_support.h"
 
 /* Read a whole string the library returned (ASan checks every byte). */
 static void touch(const char *s)

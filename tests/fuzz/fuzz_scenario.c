@@ -47,23 +47,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static volatile size_t g_sink;
 
-static void fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void fail(const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "fuzz_scenario: contract violated: ");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    abort();
-}
-
-#define CHECK(cond, ...)       \
-    do {                       \
-        if (!(cond))           \
-            fail(__VA_ARGS__); \
-    } while (0)
+#define FUZZ_NAME "fuzz_scenario"
+#include "fuzz_support.h"
 
 #define MAX_TICKS 200
 
@@ -76,38 +61,12 @@ static const char *const plan_files[N_PLANS] = {
 };
 static convoy_plan *plans[N_PLANS];
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    CHECK(f != NULL, "cannot open %s", path);
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    CHECK(buf != NULL, "out of memory");
-    for (;;) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap)
-            break;
-        cap *= 2;
-        buf = realloc(buf, cap);
-        CHECK(buf != NULL, "out of memory");
-    }
-    CHECK(!ferror(f), "cannot read %s", path);
-    fclose(f);
-    *len = n;
-    return buf;
-}
-
 static void init_once(void)
 {
     if (plans[0])
         return;
     for (size_t p = 0; p < N_PLANS; p++) {
-        size_t len;
-        char *json = read_file(plan_files[p], &len);
-        int rc = convoy_plan_parse(&plans[p], NULL, json, len, NULL);
-        CHECK(rc == CONVOY_OK, "fixed plan %s does not parse: %d (%s)", plan_files[p], rc,
-              convoy_error_message(convoy_error_last()));
-        free(json);
+        plans[p] = fuzz_plan_file(plan_files[p]);
     }
     /* The plans live for the whole run (freed by the process exit). */
 }

@@ -41,23 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static volatile size_t g_sink;
 
-static void fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void fail(const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "fuzz_state: contract violated: ");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    abort();
-}
-
-#define CHECK(cond, ...)       \
-    do {                       \
-        if (!(cond))           \
-            fail(__VA_ARGS__); \
-    } while (0)
+#define FUZZ_NAME "fuzz_state"
+#include "fuzz_support.h"
 
 #define RESUME_TICKS 24
 
@@ -71,39 +56,13 @@ static const char *const plan_files[N_PLANS] = {
 static convoy_plan *plans[N_PLANS];
 static convoy_simulator *sims[N_PLANS];
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    CHECK(f != NULL, "cannot open %s", path);
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    CHECK(buf != NULL, "out of memory");
-    for (;;) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap)
-            break;
-        cap *= 2;
-        buf = realloc(buf, cap);
-        CHECK(buf != NULL, "out of memory");
-    }
-    CHECK(!ferror(f), "cannot read %s", path);
-    fclose(f);
-    *len = n;
-    return buf;
-}
-
 static void init_once(void)
 {
     if (plans[0])
         return;
     for (size_t p = 0; p < N_PLANS; p++) {
-        size_t len;
-        char *json = read_file(plan_files[p], &len);
-        int rc = convoy_plan_parse(&plans[p], NULL, json, len, NULL);
-        CHECK(rc == CONVOY_OK, "fixed plan %s does not parse: %d (%s)", plan_files[p], rc,
-              convoy_error_message(convoy_error_last()));
-        free(json);
-        rc = convoy_simulator_new(&sims[p], plans[p], NULL, 0);
+        plans[p] = fuzz_plan_file(plan_files[p]);
+        int rc = convoy_simulator_new(&sims[p], plans[p], NULL, 0);
         CHECK(rc == CONVOY_OK, "healthy simulator for %s: %d", plan_files[p], rc);
     }
     /* Plans and simulators live for the whole run (freed by the process exit). */
