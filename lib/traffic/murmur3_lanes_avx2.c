@@ -90,9 +90,7 @@ TARGET static void lanes8(uint32_t *out, const convoy__murmur3 *prefix,
     if (n_pending) {
         /* The prefix's pending bytes, completed by the key's first ones. */
         unsigned take = 4 - n_pending;
-        uint32_t pending = 0;
-        for (unsigned j = 0; j < n_pending; j++)
-            pending |= (uint32_t)prefix->tail[j] << (8 * j);
+        uint32_t pending = convoy__load_partial(prefix->tail, n_pending);
         __m256i first = _mm256_and_si256(gather(whole, p_lo, p_hi),
                                          _mm256_set1_epi32((int)((1u << (8 * take)) - 1)));
         first = _mm256_sllv_epi32(first, _mm256_set1_epi32((int)(8 * n_pending)));

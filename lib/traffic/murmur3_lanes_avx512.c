@@ -71,9 +71,7 @@ TARGET void convoy__murmur3_lanes_avx512(uint32_t *out, const convoy__murmur3 *p
     if (n_pending) {
         /* The prefix's pending bytes, completed by the key's first ones. */
         unsigned take = 4 - n_pending;
-        uint32_t pending = 0;
-        for (unsigned j = 0; j < n_pending; j++)
-            pending |= (uint32_t)prefix->tail[j] << (8 * j);
+        uint32_t pending = convoy__load_partial(prefix->tail, n_pending);
         __m512i first = _mm512_and_si512(gather(whole, p_lo, p_hi),
                                          _mm512_set1_epi32((int)((1u << (8 * take)) - 1)));
         first = _mm512_sllv_epi32(first, _mm512_set1_epi32((int)(8 * n_pending)));
