@@ -292,6 +292,8 @@ static void parse_webhooks(convoy__build *b, convoy_service *svc, const cJSON *n
         svc->webhooks_json = convoy__keep(b, &j);
         svc->hooks = hooks;
         svc->n_hooks = hooks ? k : 0;
+        for (size_t h = 0; h < svc->n_hooks; h++)
+            svc->n_rollback_hooks += strcmp(hooks[h].webhook_type, "rollback") == 0;
     } else {
         convoy__buf_free(&j);
     }

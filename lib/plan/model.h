@@ -65,6 +65,7 @@ struct convoy_service {
     convoy_step *hooks;   /* the same webhooks parsed (kind CONVOY_STEP_WEBHOOK) */
     convoy_step *background; /* background_analysis as an analysis step, or NULL */
     size_t n_hooks;
+    size_t n_rollback_hooks; /* hooks of type "rollback": asked while the service runs */
     size_t wave;
     size_t *deps;         /* indices into plan->services */
     int32_t *dep_steps;

@@ -424,14 +424,6 @@ static int read_entry(reader *r, const cJSON *entry, int what)
     return CONVOY_OK;
 }
 
-static int has_rollback_webhook(const convoy_service *svc)
-{
-    for (size_t k = 0; k < svc->n_hooks; k++)
-        if (strcmp(svc->hooks[k].webhook_type, "rollback") == 0)
-            return 1;
-    return 0;
-}
-
 /* {"service": S, "at": seconds}: from then on S's rollback webhooks ask
  * for a rollback. */
 static int read_rollback_request(reader *r, const cJSON *entry)
@@ -459,7 +451,7 @@ static int read_rollback_request(reader *r, const cJSON *entry)
         return rc_service;
     if (!cJSON_IsNumber(at) || !isfinite(at->valuedouble) || at->valuedouble < 0)
         return invalid(r, at, 0, "\"at\" is seconds of the engine clock: a number >= 0");
-    if (!has_rollback_webhook(svc))
+    if (!svc->n_rollback_hooks)
         return invalid(r, service, 0, "service \"%.64s\" has no webhook of type \"rollback\": "
                        "nothing would ask for this rollback", convoy_service_name(svc));
     convoy__rule *slot = push_rule(r);

@@ -262,10 +262,7 @@ static int rollback_hooks(convoy_rollout *r, size_t i)
     convoy__service_state *s = S(r, i);
     const convoy_service *svc = P(r, i);
     uint64_t now = r->st->now_ms;
-    int any = 0;
-    for (size_t k = 0; k < svc->n_hooks && !any; k++)
-        any = strcmp(svc->hooks[k].webhook_type, "rollback") == 0;
-    if (!any)
+    if (!svc->n_rollback_hooks)
         return 0;
     if (s->rollback_check_ms > now) {
         convoy__due(r, s->rollback_check_ms);
