@@ -590,11 +590,9 @@ int convoy_rollout_rollback(convoy_rollout *r, size_t service)
     size_t n = st->n_services;
     char *chosen = convoy__calloc(n ? n : 1, 1);
     size_t *set = convoy__malloc((n ? n : 1) * sizeof *set);
-    size_t *all = convoy__malloc((n ? n : 1) * sizeof *all);
-    if (!chosen || !set || !all) {
+    if (!chosen || !set) {
         convoy__dealloc(chosen);
         convoy__dealloc(set);
-        convoy__dealloc(all);
         return convoy__fail(CONVOY_E_NOMEM, "out of memory rolling back");
     }
     /* The union of the sets the plan's scope gives each target, carried out
@@ -612,7 +610,8 @@ int convoy_rollout_rollback(convoy_rollout *r, size_t service)
         for (size_t m = 0; m < k && rc == CONVOY_OK; m++)
             chosen[set[m]] = 1;
     }
-    size_t n_all = 0;
+    /* The union, into `set` (each target's own set is no longer needed). */
+    size_t *all = set, n_all = 0;
     for (size_t i = 0; i < n; i++)
         if (chosen[i] && st->services[i].state != CONVOY_SERVICE_ROLLING_BACK)
             all[n_all++] = i;
@@ -639,7 +638,6 @@ int convoy_rollout_rollback(convoy_rollout *r, size_t service)
     }
     convoy__dealloc(chosen);
     convoy__dealloc(set);
-    convoy__dealloc(all);
     if (rc == CONVOY_OK) {
         st->paused = 0;
         st->status = CONVOY_ROLLOUT_RUNNING;
