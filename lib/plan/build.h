@@ -91,6 +91,9 @@ void convoy__check_secrets(convoy__build *b, const cJSON *node);
 int convoy__is_env_ref(convoy__build *b, const cJSON *node);
 /* Memory the plan keeps (its arena): zeroed; NULL and b->oom when out of memory. */
 void *convoy__alloc(convoy__build *b, size_t count, size_t size);
+/* Moves every service's steps into one arena block, in wave order (the
+ * order a tick visits them); out of memory, leaves them where they are. */
+void convoy__pack_steps(convoy_plan *plan);
 char *convoy__dup(convoy__build *b, const char *s);
 /* Canonical JSON of a node, kept by the plan. */
 char *convoy__canonical(convoy__build *b, const cJSON *node);

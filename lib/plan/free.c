@@ -1,4 +1,5 @@
-/* Releasing a plan: its arena, and the step arrays grown while building. */
+/* Releasing a plan: its arena, and the step arrays grown while building
+ * unless they were packed into the arena. */
 #include "build.h"
 #include "core/alloc.h"
 
@@ -6,7 +7,7 @@ void convoy__plan_destroy(convoy_plan *plan)
 {
     if (!plan)
         return;
-    for (size_t i = 0; plan->services && i < plan->n_services; i++)
+    for (size_t i = 0; !plan->steps_packed && plan->services && i < plan->n_services; i++)
         convoy__dealloc(plan->services[i].steps);
     convoy__arena_free(&plan->arena);
     convoy__dealloc(plan);

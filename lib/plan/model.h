@@ -89,7 +89,8 @@ typedef struct convoy__cohort {
 } convoy__cohort;
 
 /* Everything a plan owns lives in its arena, except each service's steps
- * array (grown while building). */
+ * array while building (grown there), until convoy__pack_steps moves them
+ * into one arena block. */
 struct convoy_plan {
     convoy__arena arena;
     char *name, *description;
@@ -114,6 +115,7 @@ struct convoy_plan {
     char *policies_json;       /* canonical JSON or NULL */
     uint64_t promote_ms, rollback_ms;
     uint32_t estimate_flags;
+    int steps_packed;          /* the services' steps live in the arena */
 };
 
 void convoy__plan_destroy(convoy_plan *plan);

@@ -133,6 +133,7 @@ int convoy_plan_parse(convoy_plan **out, convoy_diagnostics **diags_out, const c
         return finish(limit ? CONVOY_E_LIMIT : CONVOY_E_INVALID, d, diags_out);
     }
     convoy__arena_free(&tree);
+    convoy__pack_steps(b.plan);
     convoy__compute_estimates(b.plan);
     *out = b.plan;
     if (diags_out)
