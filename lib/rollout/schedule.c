@@ -78,10 +78,12 @@ int convoy__schedule_init(convoy__schedule *s, const convoy_rollout *r)
     s->place = convoy__calloc(s->n + 1, sizeof *s->place);
     s->cohort = convoy__calloc(s->n + 1, sizeof *s->cohort);
     s->step_readers = convoy__calloc(s->n + 1, sizeof *s->step_readers);
+    s->state = convoy__calloc(s->n + 1, sizeof *s->state);
     s->due = convoy__calloc(s->n + 1, sizeof *s->due);
     s->this_pass = convoy__calloc(s->words, sizeof *s->this_pass);
     s->next_pass = convoy__calloc(s->words, sizeof *s->next_pass);
-    if (!s->place || !s->cohort || !s->step_readers || !s->due || !s->this_pass || !s->next_pass) {
+    if (!s->place || !s->cohort || !s->step_readers || !s->state || !s->due || !s->this_pass ||
+        !s->next_pass) {
         convoy__schedule_free(s);
         return convoy__fail(CONVOY_E_NOMEM, "out of memory creating a rollout");
     }
@@ -100,6 +102,7 @@ void convoy__schedule_free(convoy__schedule *s)
     convoy__dealloc(s->place);
     convoy__dealloc(s->cohort);
     convoy__dealloc(s->step_readers);
+    convoy__dealloc(s->state);
     convoy__dealloc(s->due);
     convoy__dealloc(s->this_pass);
     convoy__dealloc(s->next_pass);
@@ -111,20 +114,22 @@ void convoy__schedule_invalidate(convoy__schedule *s)
     s->in_step = 0;
 }
 
-/* ---- per-state counts -------------------------------------------------- */
+/* ---- per-state counts and packed states -------------------------------- */
 
 static void recount(convoy__schedule *s, const convoy_state *st)
 {
     memset(s->counts, 0, sizeof s->counts);
     for (size_t i = 0; i < st->n_services; i++) {
         int state = st->services[i].state;
+        s->state[i] = (unsigned char)state;
         if (state >= 0 && state < CONVOY__SERVICE_STATES)
             s->counts[state]++;
     }
 }
 
-void convoy__schedule_state_changed(convoy__schedule *s, int from, int to)
+void convoy__schedule_state_changed(convoy__schedule *s, size_t service, int from, int to)
 {
+    s->state[service] = (unsigned char)to;
     if (from >= 0 && from < CONVOY__SERVICE_STATES && s->counts[from])
         s->counts[from]--;
     if (to >= 0 && to < CONVOY__SERVICE_STATES)
@@ -365,6 +370,9 @@ void convoy__schedule_end_tick(convoy_rollout *r)
 #ifndef NDEBUG
     size_t counted[CONVOY__SERVICE_STATES];
     memcpy(counted, s->counts, sizeof counted);
+    for (size_t i = 0; i < s->n; i++)
+        assert(s->state[i] == (unsigned char)r->st->services[i].state &&
+               "a service changed state without convoy__schedule_state_changed");
     recount(s, r->st);
     assert(memcmp(counted, s->counts, sizeof counted) == 0 &&
            "a service changed state without convoy__schedule_state_changed");

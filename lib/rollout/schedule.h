@@ -27,6 +27,9 @@ typedef struct convoy__schedule {
     size_t *place;           /* service index -> place in wave order */
     size_t *cohort;          /* service index -> cohort index, SIZE_MAX none */
     unsigned char *step_readers; /* service index -> a dependent waits for one of its steps */
+    unsigned char *state;    /* service index -> its state, packed: dependency checks
+                              * read it for random services of earlier waves, which
+                              * in the state proper cost a cache line each */
     uint64_t *due;           /* by place: earliest due time its last visit registered */
     uint64_t *this_pass;     /* by place: still to visit in the running pass */
     uint64_t *next_pass;     /* by place: to visit in the next pass (or tick) */
@@ -51,8 +54,9 @@ int convoy__schedule_pass(convoy_rollout *r, int first);
 uint64_t convoy__schedule_next_due(const convoy_rollout *r);
 void convoy__schedule_end_tick(convoy_rollout *r);
 
-/* A service changes state: keeps the per-state counts. */
-void convoy__schedule_state_changed(convoy__schedule *s, int from, int to);
+/* A service changes state: keeps the per-state counts and the packed
+ * states (valid inside a tick: begin_tick refreshes both from the state). */
+void convoy__schedule_state_changed(convoy__schedule *s, size_t service, int from, int to);
 /* Services in the four states that take a max_parallel slot. */
 size_t convoy__schedule_active(const convoy__schedule *s);
 

@@ -52,7 +52,7 @@ void convoy__enter(convoy_rollout *r, size_t i, int state)
     convoy__metrics_clear(s);
     convoy__background_clear(s);
     s->background_at_ms = 0;
-    convoy__schedule_state_changed(&r->sched, s->state, state);
+    convoy__schedule_state_changed(&r->sched, i, s->state, state);
     s->state = state;
     s->stage = CONVOY__STAGE_ENTER;
     s->hook = 0;
@@ -320,12 +320,14 @@ static int enter_hooks(convoy_rollout *r, size_t i, const char *type)
 static int dependency_ready(const convoy_rollout *r, size_t i, size_t d)
 {
     const convoy_service *svc = P(r, i);
-    const convoy__service_state *dep = &r->st->services[svc->deps[d]];
-    if (dep->state == CONVOY_SERVICE_PROMOTED)
+    /* The packed copy first: most checks end there. */
+    int state = r->sched.state[svc->deps[d]];
+    if (state == CONVOY_SERVICE_PROMOTED)
         return 1;
     int32_t need = svc->dep_steps[d];
     if (need < 0)
         return 0;
+    const convoy__service_state *dep = &r->st->services[svc->deps[d]];
     /* "completed step N": it runs a later step, or is being promoted. */
     if (dep->state == CONVOY_SERVICE_PROMOTING)
         return 1;
@@ -670,7 +672,7 @@ static int deploy(convoy_rollout *r, size_t i)
     int rc = gate_hooks(r, i, "pre-rollout");
     if (rc <= 0)
         return rc < 0;
-    convoy__schedule_state_changed(&r->sched, s->state, CONVOY_SERVICE_PROGRESSING);
+    convoy__schedule_state_changed(&r->sched, i, s->state, CONVOY_SERVICE_PROGRESSING);
     s->state = CONVOY_SERVICE_PROGRESSING;
     s->step = CONVOY_STEP_BEFORE;
     next_step(r, i);
