@@ -29,41 +29,45 @@ typedef struct convoy__metric_progress {
 } convoy__metric_progress;
 
 typedef struct convoy__service_state {
+    /* What most visits read, first: a tick visits a whole wave, pass after
+     * pass, and at 10,000 services the state no longer stays in cache
+     * between passes, so every line a visit touches costs (bench_simulate). */
     int state;               /* CONVOY_SERVICE_* */
-    size_t step;             /* CONVOY_STEP_BEFORE before the first */
     int stage;               /* CONVOY__STAGE_* inside the step or state */
+    size_t step;             /* CONVOY_STEP_BEFORE before the first */
     size_t hook;             /* next service webhook of the current moment */
-    uint64_t hook_started_ms;/* when that webhook was first called (its timeout) */
-    int touched;
-    uint32_t candidate_bp, mirror_bp;  /* last applied */
     uint64_t since_ms;       /* entered the current state */
     uint64_t step_started_ms;
+    uint64_t retry_at_ms;    /* 0: no retry waiting */
     uint32_t attempt;        /* tries of the current action, 0 before the first */
     int in_flight;           /* the current try answered CONVOY_PENDING: same attempt */
-    uint64_t retry_at_ms;    /* 0: no retry waiting */
-    uint64_t held_since_ms;
-    size_t failed_step;      /* where it failed (for retry), CONVOY_STEP_BEFORE */
-    size_t resume_step;      /* first step to run after (re)deploying, 0 normally */
+    uint32_t candidate_bp, mirror_bp;  /* last applied */
     convoy__metric_progress *metrics;  /* of the running analysis, n = its metric count */
     size_t n_metrics;
-    /* The last finished measurement analysis (its step, and each metric's
-     * sum and count of values): what the history store records. */
-    size_t totals_step;      /* CONVOY_STEP_BEFORE: none yet */
-    convoy__metric_progress *totals;
-    size_t n_totals;
     /* The background analysis, measured across the steps: progress per
      * metric (NULL until it starts) and when it (re)starts. */
     convoy__metric_progress *background;
     size_t n_background;
     uint64_t background_at_ms;
+    uint64_t rollback_check_ms; /* next time rollback webhooks are asked, 0 at once */
     /* Most analyses have one metric: then metrics and totals point here
      * instead of at an allocation (memory only; at 10,000 services an
      * allocation per analysis fragmented the heap). */
-    convoy__metric_progress one_metric, one_total;
-    uint64_t rollback_check_ms; /* next time rollback webhooks are asked, 0 at once */
+    convoy__metric_progress one_metric;
+    int touched;
+    int history_written;
+    uint64_t hook_started_ms;/* when that webhook was first called (its timeout) */
+    uint64_t held_since_ms;
+    size_t failed_step;      /* where it failed (for retry), CONVOY_STEP_BEFORE */
+    size_t resume_step;      /* first step to run after (re)deploying, 0 normally */
+    /* The last finished measurement analysis (its step, and each metric's
+     * sum and count of values): what the history store records. */
+    size_t totals_step;      /* CONVOY_STEP_BEFORE: none yet */
+    convoy__metric_progress *totals;
+    size_t n_totals;
+    convoy__metric_progress one_total;
     double judge_score;      /* last judge score, NaN when none */
     uint32_t judge_rounds;
-    int history_written;
 } convoy__service_state;
 
 struct convoy_state {
