@@ -88,9 +88,9 @@ typedef struct convoy__cohort {
     size_t n_members;
 } convoy__cohort;
 
-/* Everything a plan owns lives in its arena, except each service's steps
- * array while building (grown there), until convoy__pack_steps moves them
- * into one arena block. */
+/* Everything a plan owns lives in its arena. Each service's steps array is
+ * grown on the heap while building; convoy__pack_steps then moves them all
+ * into one arena block (steps_packed), or leaves them when out of memory. */
 struct convoy_plan {
     convoy__arena arena;
     char *name, *description;

@@ -29,9 +29,10 @@ typedef struct convoy__metric_progress {
 } convoy__metric_progress;
 
 typedef struct convoy__service_state {
-    /* What most visits read, first: a tick visits a whole wave, pass after
-     * pass, and at 10,000 services the state no longer stays in cache
-     * between passes, so every line a visit touches costs (bench_simulate). */
+    /* What most visits read comes first, without padding: a tick visits a
+     * whole wave pass after pass, and at 10,000 services a wave's states
+     * no longer stay in the nearer caches, so each line a visit touches
+     * costs (bench_simulate). */
     int state;               /* CONVOY_SERVICE_* */
     int stage;               /* CONVOY__STAGE_* inside the step or state */
     size_t step;             /* CONVOY_STEP_BEFORE before the first */
@@ -50,9 +51,9 @@ typedef struct convoy__service_state {
     size_t n_background;
     uint64_t background_at_ms;
     uint64_t rollback_check_ms; /* next time rollback webhooks are asked, 0 at once */
-    /* Most analyses have one metric: then metrics and totals point here
-     * instead of at an allocation (memory only; at 10,000 services an
-     * allocation per analysis fragmented the heap). */
+    /* Most analyses have one metric: then metrics points here, and totals
+     * at one_total, instead of at an allocation (memory only; at 10,000
+     * services an allocation per analysis fragmented the heap). */
     convoy__metric_progress one_metric;
     int touched;
     int history_written;
