@@ -1,6 +1,8 @@
 /* jsonw.c - streaming JSON writer with RFC 8259 string escaping. */
 #include "jsonw.h"
 
+#include "utf8.h"
+
 #include <inttypes.h>
 #include <math.h>
 
@@ -44,36 +46,6 @@ void jsonw_object_begin(jsonw *w) { begin(w, '{'); }
 void jsonw_object_end(jsonw *w) { end(w, '}'); }
 void jsonw_array_begin(jsonw *w) { begin(w, '['); }
 void jsonw_array_end(jsonw *w) { end(w, ']'); }
-
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 when it is invalid
- * (bad lead byte, truncated, overlong, surrogate or above U+10FFFF). */
-static int utf8_len(const unsigned char *s)
-{
-    unsigned char c = s[0];
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        return (s[1] & 0xC0) == 0x80 ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        if ((s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
-            return 0;
-        if (c == 0xE0 && s[1] < 0xA0)
-            return 0; /* overlong */
-        if (c == 0xED && s[1] >= 0xA0)
-            return 0; /* surrogate */
-        return 3;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        if ((s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
-            return 0;
-        if (c == 0xF0 && s[1] < 0x90)
-            return 0; /* overlong */
-        if (c == 0xF4 && s[1] >= 0x90)
-            return 0; /* above U+10FFFF */
-        return 4;
-    }
-    return 0;
-}
 
 static void write_escaped(FILE *f, const char *str)
 {

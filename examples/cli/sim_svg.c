@@ -10,6 +10,7 @@
 #include "sim.h"
 
 #include "fmt.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -45,32 +46,13 @@
 
 /* ---- text -------------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at s (1-4), 0 when invalid. */
-static int utf8_len(const unsigned char *s)
+/* Length of the UTF-8 sequence at s that may stand in XML text (1-4), 0
+ * when it is invalid UTF-8 or U+FFFE / U+FFFF, which are not XML characters. */
+static int xml_char_len(const unsigned char *s)
 {
-    unsigned char c = s[0];
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        return (s[1] & 0xC0) == 0x80 ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        if ((s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
-            return 0;
-        if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] >= 0xA0))
-            return 0;
-        /* U+FFFE and U+FFFF are not XML characters. */
-        if (c == 0xEF && s[1] == 0xBF && (s[2] == 0xBE || s[2] == 0xBF))
-            return 0;
-        return 3;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        if ((s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
-            return 0;
-        if ((c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] >= 0x90))
-            return 0;
-        return 4;
-    }
-    return 0;
+    if (s[0] == 0xEF && s[1] == 0xBF && (s[2] == 0xBE || s[2] == 0xBF))
+        return 0;
+    return utf8_len(s);
 }
 
 /* Text content or attribute value: markup characters escaped, characters
@@ -92,7 +74,7 @@ static void esc(FILE *f, const char *str)
             s++;
             continue;
         }
-        int n = utf8_len(s);
+        int n = xml_char_len(s);
         if (n == 0) {
             fputs("\xEF\xBF\xBD", f);
             s++;
