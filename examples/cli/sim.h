@@ -107,6 +107,10 @@ size_t sim_model_service_of(const sim_model *m, const cJSON *rec);
 const sim_mark *sim_model_last_mark(const sim_model *m, size_t i);
 /* "pass", "fail", "inconclusive", "error", "-". */
 const char *sim_verdict_name(int verdict);
+/* A record's member `key` as a string (NULL when absent or not a string)
+ * or a number (`dflt` when absent or not a number); borrowed from obj. */
+const char *sim_str_of(const cJSON *obj, const char *key);
+double sim_num_of(const cJSON *obj, const char *key, double dflt);
 
 /* ------------------------------------------------------------------------
  * Progress.

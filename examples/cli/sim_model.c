@@ -113,13 +113,13 @@ const char *sim_verdict_name(int verdict)
     }
 }
 
-static const char *str_of(const cJSON *obj, const char *key)
+const char *sim_str_of(const cJSON *obj, const char *key)
 {
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
     return cJSON_IsString(it) ? it->valuestring : NULL;
 }
 
-static double num_of(const cJSON *obj, const char *key, double dflt)
+double sim_num_of(const cJSON *obj, const char *key, double dflt)
 {
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
     return cJSON_IsNumber(it) ? it->valuedouble : dflt;
@@ -127,7 +127,7 @@ static double num_of(const cJSON *obj, const char *key, double dflt)
 
 size_t sim_model_service_of(const sim_model *m, const cJSON *rec)
 {
-    const char *name = str_of(rec, "service");
+    const char *name = sim_str_of(rec, "service");
     if (!name)
         return SIZE_MAX;
     const convoy_service *svc = convoy_plan_service_by_name(m->plan, name);
@@ -168,7 +168,7 @@ static int verdict_from_phase(const char *phase)
 
 static void apply_service(sim_model *m, sim_service *s, const cJSON *rec, uint64_t t)
 {
-    int state = state_from_name(str_of(rec, "state"));
+    int state = state_from_name(sim_str_of(rec, "state"));
     if (state >= 0 && (!s->n_phases || s->phases[s->n_phases - 1].state != state)) {
         if (grow((void **)&s->phases, &s->cap_phases, s->n_phases, sizeof *s->phases) != 0) {
             m->failed = 1;
@@ -181,7 +181,7 @@ static void apply_service(sim_model *m, sim_service *s, const cJSON *rec, uint64
 
     const cJSON *w = cJSON_GetObjectItemCaseSensitive(rec, "weights");
     if (cJSON_IsObject(w)) {
-        double c = num_of(w, "candidate", 0), mi = num_of(w, "mirror", 0);
+        double c = sim_num_of(w, "candidate", 0), mi = sim_num_of(w, "mirror", 0);
         uint32_t cb = c > 0 && c <= 10000 ? (uint32_t)c : 0;
         uint32_t mb = mi > 0 && mi <= 10000 ? (uint32_t)mi : 0;
         uint32_t pc = 0, pm = 0;
@@ -206,7 +206,7 @@ static void apply_service(sim_model *m, sim_service *s, const cJSON *rec, uint64
         }
     }
 
-    const char *event = str_of(rec, "event");
+    const char *event = sim_str_of(rec, "event");
     if (event && strcmp(event, "started") == 0 && !s->started) {
         s->started = 1;
         s->started_ms = t;
@@ -244,12 +244,12 @@ static char *join_names(const cJSON *arr)
 
 static void apply_decision(sim_model *m, const cJSON *rec, size_t i, uint64_t t)
 {
-    const char *decision = str_of(rec, "decision");
+    const char *decision = sim_str_of(rec, "decision");
     const cJSON *gates = cJSON_GetObjectItemCaseSensitive(rec, "gates");
     const cJSON *g = cJSON_IsArray(gates) ? cJSON_GetArrayItem(gates, 0) : NULL;
 
     if (i != SIZE_MAX && cJSON_IsObject(g)) {
-        int verdict = verdict_from_phase(str_of(g, "phase"));
+        int verdict = verdict_from_phase(sim_str_of(g, "phase"));
         sim_service *s = &m->svc[i];
         if (verdict != SIM_VERDICT_NONE) {
             if (grow((void **)&s->marks, &s->cap_marks, s->n_marks, sizeof *s->marks) != 0) {
@@ -259,12 +259,12 @@ static void apply_decision(sim_model *m, const cJSON *rec, size_t i, uint64_t t)
                 memset(mk, 0, sizeof *mk);
                 mk->t = t;
                 mk->verdict = verdict;
-                mk->gate = dup_or_null(str_of(g, "gate"));
-                mk->name = dup_or_null(str_of(g, "name"));
-                mk->metric = dup_or_null(str_of(g, "metric"));
-                mk->value = num_of(g, "value", NAN);
+                mk->gate = dup_or_null(sim_str_of(g, "gate"));
+                mk->name = dup_or_null(sim_str_of(g, "name"));
+                mk->metric = dup_or_null(sim_str_of(g, "metric"));
+                mk->value = sim_num_of(g, "value", NAN);
                 mk->decision = dup_or_null(decision);
-                mk->reason = dup_or_null(str_of(g, "reason"));
+                mk->reason = dup_or_null(sim_str_of(g, "reason"));
             }
         }
     }
@@ -278,11 +278,11 @@ static void apply_decision(sim_model *m, const cJSON *rec, size_t i, uint64_t t)
         memset(tn, 0, sizeof *tn);
         tn->t = t;
         tn->kind = dup_or_null(decision);
-        tn->service = dup_or_null(str_of(rec, "service"));
-        tn->gate_name = cJSON_IsObject(g) ? dup_or_null(str_of(g, "name")) : NULL;
-        tn->metric = cJSON_IsObject(g) ? dup_or_null(str_of(g, "metric")) : NULL;
-        tn->value = cJSON_IsObject(g) ? num_of(g, "value", NAN) : NAN;
-        tn->rationale = dup_or_null(str_of(rec, "rationale"));
+        tn->service = dup_or_null(sim_str_of(rec, "service"));
+        tn->gate_name = cJSON_IsObject(g) ? dup_or_null(sim_str_of(g, "name")) : NULL;
+        tn->metric = cJSON_IsObject(g) ? dup_or_null(sim_str_of(g, "metric")) : NULL;
+        tn->value = cJSON_IsObject(g) ? sim_num_of(g, "value", NAN) : NAN;
+        tn->rationale = dup_or_null(sim_str_of(rec, "rationale"));
         tn->order = join_names(cJSON_GetObjectItemCaseSensitive(rec, "rollback_order"));
     }
 }
@@ -291,7 +291,7 @@ void sim_model_apply(sim_model *m, const cJSON *rec)
 {
     if (!cJSON_IsObject(rec))
         return;
-    double tm = num_of(rec, "time_ms", 0);
+    double tm = sim_num_of(rec, "time_ms", 0);
     uint64_t t = tm > 0 ? (uint64_t)tm : 0;
     m->records++;
     if (t > m->last_ms)
@@ -299,7 +299,7 @@ void sim_model_apply(sim_model *m, const cJSON *rec)
     size_t i = sim_model_service_of(m, rec);
     if (i != SIZE_MAX)
         apply_service(m, &m->svc[i], rec, t);
-    const char *type = str_of(rec, "type");
+    const char *type = sim_str_of(rec, "type");
     if (type && strcmp(type, "decision") == 0)
         apply_decision(m, rec, i, t);
 }

@@ -65,18 +65,6 @@ void sim_view_free(sim_view *v)
     v->target_bp = v->target_mirror_bp = NULL;
 }
 
-static const char *str_of(const cJSON *obj, const char *key)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
-    return cJSON_IsString(it) ? it->valuestring : NULL;
-}
-
-static double num_of(const cJSON *obj, const char *key, double dflt)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
-    return cJSON_IsNumber(it) ? it->valuedouble : dflt;
-}
-
 /* Append to a fixed buffer, truncating. */
 typedef struct line {
     char *buf;
@@ -107,8 +95,8 @@ static void put(line *l, const char *fmt, ...)
 /* " (metric = value)" when the gate names them. */
 static void put_measure(line *l, const cJSON *g)
 {
-    const char *metric = str_of(g, "metric");
-    double value = num_of(g, "value", NAN);
+    const char *metric = sim_str_of(g, "metric");
+    double value = sim_num_of(g, "value", NAN);
     if (metric && isfinite(value))
         put(l, " (%s = %g)", metric, value);
     else if (metric)
@@ -132,13 +120,13 @@ static void put_list(line *l, const cJSON *arr)
  * (error-rate = 0.08) -> rollback of checkout, payments". */
 static void describe_decision(line *l, const cJSON *rec)
 {
-    const char *decision = str_of(rec, "decision");
+    const char *decision = sim_str_of(rec, "decision");
     const cJSON *gates = cJSON_GetObjectItemCaseSensitive(rec, "gates");
     const cJSON *g = cJSON_IsArray(gates) ? cJSON_GetArrayItem(gates, 0) : NULL;
 
     if (cJSON_IsObject(g)) {
-        const char *gate = str_of(g, "gate"), *name = str_of(g, "name");
-        const char *phase = str_of(g, "phase");
+        const char *gate = sim_str_of(g, "gate"), *name = sim_str_of(g, "name");
+        const char *phase = sim_str_of(g, "phase");
         put(l, "%s", gate ? gate : "gate");
         if (name && (!gate || strcmp(name, gate) != 0))
             put(l, " %s", name);
@@ -153,8 +141,8 @@ static void describe_decision(line *l, const cJSON *rec)
         put(l, " of ");
         put_list(l, order);
     }
-    double failed = num_of(rec, "failed_evaluations", 0);
-    const char *phase = cJSON_IsObject(g) ? str_of(g, "phase") : NULL;
+    double failed = sim_num_of(rec, "failed_evaluations", 0);
+    const char *phase = cJSON_IsObject(g) ? sim_str_of(g, "phase") : NULL;
     if (decision && strcmp(decision, "continue") == 0 && phase &&
         strcmp(phase, "Successful") != 0 && failed > 0)
         put(l, " (failed evaluations: %.0f)", failed);
@@ -164,20 +152,20 @@ static void describe_decision(line *l, const cJSON *rec)
  * ones (metric queries, weight checks, the actions an event reports). */
 static int describe(sim_view *v, const cJSON *rec, line *l, size_t *svc_out)
 {
-    const char *type = str_of(rec, "type");
+    const char *type = sim_str_of(rec, "type");
     size_t i = sim_model_service_of(v->model, rec);
     *svc_out = i;
     if (!type)
         return 0;
 
     if (strcmp(type, "event") == 0) {
-        const char *event = str_of(rec, "event"), *detail = str_of(rec, "detail");
+        const char *event = sim_str_of(rec, "event"), *detail = sim_str_of(rec, "detail");
         if (!event)
             return 0;
         if (strcmp(event, "rollout_started") == 0) {
             put(l, "rollout %s started", detail ? detail : "");
         } else if (strcmp(event, "status") == 0) {
-            const char *status = detail ? detail : str_of(rec, "status");
+            const char *status = detail ? detail : sim_str_of(rec, "status");
             put(l, "rollout %s", status ? status : "?");
         } else if (strcmp(event, "started") == 0 && i != SIZE_MAX) {
             const convoy_service *svc = convoy_plan_service(v->plan, i);
@@ -196,16 +184,16 @@ static int describe(sim_view *v, const cJSON *rec, line *l, size_t *svc_out)
     }
 
     if (strcmp(type, "action") == 0) {
-        const char *action = str_of(rec, "action"), *result = str_of(rec, "result");
-        const char *detail = str_of(rec, "detail");
+        const char *action = sim_str_of(rec, "action"), *result = sim_str_of(rec, "result");
+        const char *detail = sim_str_of(rec, "detail");
         if (!action || !result)
             return 0;
         if (strcmp(result, "ok") != 0) {
             put(l, "%s failed", action);
-            double attempt = num_of(rec, "attempt", 0);
+            double attempt = sim_num_of(rec, "attempt", 0);
             if (attempt > 0)
                 put(l, " (attempt %.0f)", attempt);
-            const char *err = str_of(rec, "error");
+            const char *err = sim_str_of(rec, "error");
             if (detail)
                 put(l, ": %s", detail);
             else if (err)
@@ -219,7 +207,7 @@ static int describe(sim_view *v, const cJSON *rec, line *l, size_t *svc_out)
             put(l, "weight %s", fmt_weight(w, sizeof w, v->target_bp[i]));
             if (v->target_mirror_bp[i])
                 put(l, ", mirror %s", fmt_weight(mw, sizeof mw, v->target_mirror_bp[i]));
-            const char *state = str_of(rec, "state");
+            const char *state = sim_str_of(rec, "state");
             if (state && strcmp(state, "rolling_back") == 0)
                 put(l, " (rolling back)");
         } else if (strcmp(action, "webhook") == 0) {
@@ -264,7 +252,7 @@ void sim_view_record(sim_view *v, const cJSON *rec)
     buf[0] = '\0';
     if (!describe(v, rec, &l, &i))
         return;
-    double tm = num_of(rec, "time_ms", 0);
+    double tm = sim_num_of(rec, "time_ms", 0);
     const char *who = i != SIZE_MAX ? convoy_service_name(convoy_plan_service(v->plan, i))
                                     : ROLLOUT_LABEL;
     sim_clock(when, sizeof when, tm > 0 ? (uint64_t)tm : 0);
@@ -274,8 +262,8 @@ void sim_view_record(sim_view *v, const cJSON *rec)
     }
     fprintf(v->f, "%s  %-*s  %s\n", when, v->name_width, who, buf);
     /* The reasoning behind a turn is worth its own line. */
-    const char *decision = str_of(rec, "decision");
-    const char *rationale = str_of(rec, "rationale");
+    const char *decision = sim_str_of(rec, "decision");
+    const char *rationale = sim_str_of(rec, "rationale");
     if (decision && rationale && strcmp(decision, "continue") != 0 &&
         strcmp(decision, "promote") != 0)
         fprintf(v->f, "%*s  %-*s    %s\n", (int)strlen(when), "", v->name_width, "", rationale);
